@@ -1,0 +1,78 @@
+"""Per-scale generator and patch discriminator (the paper's 5-block fully convolutional nets).
+
+    g = Generator(channels=32); fake = g(noise, prev)       # both 1x3xHxW -> 1x3xHxW
+    d = Discriminator(channels=32); score_map = d(image)    # 1x3xHxW -> 1x1x(H-10)x(W-10)
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
+
+
+class ConvBlock(nn.Sequential):
+    """3x3 conv (no padding) -> BatchNorm -> LeakyReLU(0.2)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, spectral: bool = False):
+        conv = nn.Conv2d(in_channels, out_channels, kernel_size)
+        super().__init__(apply_spectral_norm(conv) if spectral else conv,
+                         nn.BatchNorm2d(out_channels), nn.LeakyReLU(0.2))
+
+
+def _body(out_channels: int, channels: int, num_layers: int, kernel_size: int,
+          spectral: bool = False) -> nn.Sequential:
+    """num_layers - 1 conv blocks then a plain conv to `out_channels` (receptive field grows by
+    kernel_size - 1 per layer: 11 px for 5 layers of 3x3)."""
+    blocks: list[nn.Module] = [ConvBlock(3, channels, kernel_size, spectral)]
+    blocks += [ConvBlock(channels, channels, kernel_size, spectral) for _ in range(num_layers - 2)]
+    tail = nn.Conv2d(channels, out_channels, kernel_size)
+    blocks.append(apply_spectral_norm(tail) if spectral else tail)
+    return nn.Sequential(*blocks)
+
+
+def init_weights(module: nn.Module) -> None:
+    """The paper's init: conv weights N(0, 0.02), BatchNorm scale N(1, 0.02), biases 0."""
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d):
+            weight = m.parametrizations.weight.original if hasattr(m, "parametrizations") else m.weight
+            nn.init.normal_(weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+
+class Generator(nn.Module):
+    """G_n: maps (noise, upsampled previous image) to an image at the same size.
+
+    The input noise + prev is zero-padded by num_layers * (kernel_size // 2) px so that the
+    unpadded convs return the input size; the conv output (tanh) is added to prev (residual).
+    """
+
+    def __init__(self, channels: int, num_layers: int = 5, kernel_size: int = 3):
+        super().__init__()
+        self.pad = num_layers * (kernel_size // 2)
+        self.body = nn.Sequential(_body(3, channels, num_layers, kernel_size), nn.Tanh())
+        init_weights(self)
+
+    def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
+        """noise: Bx3xHxW already multiplied by the noise amplitude; prev: Bx3xHxW in about
+        [-1, 1]. Returns Bx3xHxW (prev + residual, not clamped)."""
+        x = nn.functional.pad(noise + prev, [self.pad] * 4)
+        return self.body(x) + prev
+
+
+class Discriminator(nn.Module):
+    """D_n: a patch critic, one raw score per 11x11 patch (no sigmoid)."""
+
+    def __init__(self, channels: int, num_layers: int = 5, kernel_size: int = 3,
+                 spectral_norm: bool = False):
+        super().__init__()
+        self.body = _body(1, channels, num_layers, kernel_size, spectral_norm)
+        init_weights(self)
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        """image: Bx3xHxW in [-1, 1] -> Bx1x(H-2p)x(W-2p) scores, higher = more real."""
+        return self.body(image)

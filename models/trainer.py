@@ -1,0 +1,184 @@
+"""Coarse-to-fine training of the pyramid, one scale at a time.
+
+    model = train(load_image(path, max_size=250), config, save_dir=Path("model/"),
+                  progress=lambda p: print(p.scale, p.iteration, p.losses))
+
+Per scale n (0 = coarsest): G_n and D_n start from scale n-1's weights when the width is
+unchanged; noise_amp[n] = noise_amp_weight * RMSE(real_n, up(rec_{n-1})) (1 at n = 0); each
+iteration draws a fresh fake input from the frozen scales, runs `d_steps` discriminator steps and
+`g_steps` generator steps (adversarial + rec_weight * MSE of the reconstruction). Every step
+recomputes the fake with the current weights.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from models.checkpoint import save_model, write_preview
+from models.config import TrainConfig
+from models.errors import TrainingError, UsageError
+from models.geometry import Geometry, build_pyramid, resize
+from models.losses import discriminator_loss, generator_loss, gradient_penalty
+from models.networks import Discriminator, Generator
+from models.singan import SinGAN
+
+
+@dataclass(frozen=True)
+class TrainProgress:
+    """One progress report: sent every few iterations and at the end of each scale."""
+
+    scale: int
+    num_scales: int
+    iteration: int  # iterations done at this scale
+    iters: int  # iterations planned at this scale
+    size: tuple[int, int]
+    losses: dict[str, float]
+    scale_done: bool = False
+
+
+ProgressCallback = Callable[[TrainProgress], None]
+
+
+def resolve_device(name: str) -> torch.device:
+    """'auto' -> cuda, then mps, then cpu; an explicit device that is missing is an error."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA GPU is available here (use --device cpu or auto)")
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise UsageError("--device mps: Apple MPS is not available here (use --device cpu or auto)")
+    return torch.device(name)
+
+
+def new_model(image: torch.Tensor, config: TrainConfig) -> SinGAN:
+    """An untrained SinGAN for `image` (1x3xHxW in [-1, 1], already capped at max_size)."""
+    geometry = Geometry.for_image(image.shape[-2], image.shape[-1], config.max_size,
+                                  config.min_size, config.scale_factor)
+    device = resolve_device(config.device)
+    gen = torch.Generator().manual_seed(config.seed)
+    z_rec = torch.randn(1, 3, *geometry.sizes[0], generator=gen).to(device)
+    return SinGAN(config=config, geometry=geometry, image=image.to(device), z_rec=z_rec)
+
+
+class _ScaleTrainer:
+    """The networks, optimisers and fixed tensors of one scale."""
+
+    def __init__(self, model: SinGAN, scale: int):
+        config, device = model.config, model.device
+        self.model, self.scale, self.config = model, scale, config
+        self.real = build_pyramid(model.image, model.geometry)[scale]
+        self.size = model.geometry.sizes[scale]
+        channels = config.channels_at(scale)
+        self.generator = Generator(channels, config.num_layers, config.kernel_size).to(device)
+        self.discriminator = Discriminator(channels, config.num_layers, config.kernel_size,
+                                           config.spectral_norm).to(device)
+        if scale > 0 and config.channels_at(scale - 1) == channels:
+            # Warm start: the previous scale's weights (same width), as in the paper.
+            self.generator.load_state_dict(model.generators[scale - 1].state_dict())
+            self.discriminator.load_state_dict(model.discriminators[scale - 1].state_dict())
+        if scale == 0:
+            self.prev_rec = torch.zeros_like(self.real)
+            self.noise_amp = 1.0
+            assert model.z_rec is not None
+            self.rec_noise = model.z_rec
+        else:
+            self.prev_rec = resize(model.reconstruct(scale - 1), self.size)
+            rmse = torch.sqrt(F.mse_loss(self.real, self.prev_rec)).item()
+            self.noise_amp = config.noise_amp_weight * rmse
+            self.rec_noise = torch.zeros_like(self.real)
+        self.iters = config.iters_at(scale, model.geometry.num_scales)
+        betas = (config.beta1, 0.999)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr, betas=betas)
+        milestone = [max(1, int(config.lr_decay_at * self.iters))]
+        self.sched_g = torch.optim.lr_scheduler.MultiStepLR(self.opt_g, milestone, gamma=0.1)
+        self.sched_d = torch.optim.lr_scheduler.MultiStepLR(self.opt_d, milestone, gamma=0.1)
+
+    def fake_input(self) -> torch.Tensor:
+        """A fresh random image from the frozen coarser scales, upsampled to this scale."""
+        if self.scale == 0:
+            return torch.zeros_like(self.real)
+        return resize(self.model.generate(stop_scale=self.scale - 1), self.size)
+
+    def fake(self, prev: torch.Tensor) -> torch.Tensor:
+        noise = torch.randn_like(self.real)
+        return self.generator(self.noise_amp * noise, prev)
+
+    def step(self) -> dict[str, float]:
+        """One iteration: d_steps discriminator steps, then g_steps generator steps."""
+        config, d = self.config, self.discriminator
+        prev = self.fake_input()
+        d.requires_grad_(True)
+        for _ in range(config.d_steps):
+            self.opt_d.zero_grad(set_to_none=True)
+            with torch.no_grad():
+                fake = self.fake(prev)
+            d_loss = discriminator_loss(config.loss, d(self.real), d(fake))
+            if config.loss == "wgan-gp" and config.gp_weight > 0:
+                d_loss = d_loss + config.gp_weight * gradient_penalty(d, self.real, fake)
+            d_loss.backward()
+            self.opt_d.step()
+        d.requires_grad_(False)  # G steps need no gradients for D's weights
+        for _ in range(config.g_steps):
+            self.opt_g.zero_grad(set_to_none=True)
+            adv = generator_loss(config.loss, d(self.fake(prev)))
+            rec = F.mse_loss(self.generator(self.noise_amp * self.rec_noise, self.prev_rec), self.real)
+            g_loss = adv + config.rec_weight * rec
+            g_loss.backward()
+            self.opt_g.step()
+        self.sched_g.step()
+        self.sched_d.step()
+        losses = {"d": d_loss.item(), "g_adv": adv.item(), "rec": rec.item()}
+        if not all(math.isfinite(v) for v in losses.values()):
+            raise TrainingError(f"training diverged at scale {self.scale} (loss became NaN/inf: "
+                                f"{losses}); finished scales are kept. Try a lower --lr or "
+                                f"another --seed")
+        return losses
+
+
+def train(image: torch.Tensor, config: TrainConfig, save_dir: Path | None = None,
+          progress: ProgressCallback | None = None, model: SinGAN | None = None,
+          report_every: int = 10) -> SinGAN:
+    """Train all scales of a SinGAN on `image` (1x3xHxW in [-1, 1], capped at max_size).
+
+    Args:
+        save_dir: if given, the model directory is written after every finished scale, with a
+            preview sheet in previews/.
+        progress: called every `report_every` iterations and once at the end of each scale.
+        model: a partly trained model to continue (resume); training starts at its next scale.
+    Returns:
+        The trained SinGAN (generators in eval mode).
+    """
+    model = model or new_model(image, config)
+    for scale in range(model.num_trained, model.geometry.num_scales):
+        torch.manual_seed(config.seed * 1000 + scale)  # per-scale seed: resume is reproducible
+        started = time.perf_counter()
+        trainer = _ScaleTrainer(model, scale)
+        losses: dict[str, float] = {}
+        for it in range(trainer.iters):
+            losses = trainer.step()
+            if progress and ((it + 1) % report_every == 0 or it + 1 == trainer.iters):
+                progress(TrainProgress(scale, model.geometry.num_scales, it + 1, trainer.iters,
+                                       trainer.size, losses))
+        model.generators.append(trainer.generator.eval().requires_grad_(False))
+        model.discriminators.append(trainer.discriminator.eval().requires_grad_(False))
+        model.noise_amps.append(trainer.noise_amp)
+        model.train_seconds.append(time.perf_counter() - started)
+        if save_dir is not None:
+            save_model(model, save_dir)
+            write_preview(model, save_dir)
+        if progress:
+            progress(TrainProgress(scale, model.geometry.num_scales, trainer.iters, trainer.iters,
+                                   trainer.size, losses, scale_done=True))
+    return model

@@ -1,0 +1,40 @@
+"""The `singan` Typer app: registers one subcommand per module.
+
+    singan train photo.jpg --out model/ ; singan sample model/ -n 8 ; singan info model/
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from singan_cli.info import info_command
+from singan_cli.sample import sample_command
+from singan_cli.train import train_command
+
+app = typer.Typer(no_args_is_help=True, add_completion=True, pretty_exceptions_show_locals=False,
+                  help="Learn a generative model from a single image (SinGAN) and use it: "
+                       "random samples, super-resolution, paint-to-image, harmonization, editing, "
+                       "animation.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from models.version import __version__
+
+        typer.echo(f"singan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Set SINGAN_DEBUG=1 for full tracebacks."""
+
+
+app.command("train")(train_command)
+app.command("sample")(sample_command)
+app.command("info")(info_command)
