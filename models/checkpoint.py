@@ -26,7 +26,7 @@ import yaml
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from models.config import TrainConfig, config_from_dict, validate
+from models.config import config_from_dict, validate
 from models.errors import ConfigError, ImageError, ModelDirError
 from models.geometry import Geometry
 from models.image_io import atomic_write, image_grid, load_image, save_image
@@ -64,7 +64,8 @@ def model_summary(model: SinGAN) -> dict[str, Any]:
         },
         "scales": [
             {"scale": n, "size": [int(h), int(w)], "channels": model.config.channels_at(n),
-             "noise_amp": float(model.noise_amps[n]), "train_seconds": round(float(model.train_seconds[n]), 2)}
+             "noise_amp": float(model.noise_amps[n]),
+             "train_seconds": round(float(model.train_seconds[n]), 2)}
             for n, (h, w) in enumerate(model.geometry.sizes[: model.num_trained])
         ],
     }

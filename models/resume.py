@@ -10,8 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from models.checkpoint import (CONFIG_FILE, DISCRIMINATORS_FILE, GENERATORS_FILE, IMAGE_FILE,
-                               PREVIEW_DIR, load_model)
+from models.checkpoint import (
+    CONFIG_FILE,
+    DISCRIMINATORS_FILE,
+    GENERATORS_FILE,
+    IMAGE_FILE,
+    PREVIEW_DIR,
+    load_model,
+)
 from models.errors import ModelDirError
 from models.image_io import tensor_to_uint8
 from models.singan import SinGAN

@@ -5,8 +5,15 @@ from __future__ import annotations
 import time
 from types import TracebackType
 
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from models.trainer import TrainProgress
 from singan_cli.common import err_console, say

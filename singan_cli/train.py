@@ -96,9 +96,9 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
 
     from models.checkpoint import CONFIG_FILE
     from models.image_io import load_image
+    from models.resume import prepare_output
     from models.trainer import new_model, train
     from singan_cli.progress import TrainingProgress
-    from models.resume import prepare_output
 
     image = load_image(image_path, cfg.max_size)
     model = new_model(image, cfg)

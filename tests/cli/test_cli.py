@@ -1,0 +1,157 @@
+"""End-to-end: the `singan` commands as a user runs them, exit codes and messages."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+import models
+import singan_cli
+from singan_cli.main import app
+from tests.conftest import TINY_FLAGS, read_png
+
+runner = CliRunner()
+TINY_ARGS = [item for key, value in TINY_FLAGS.items()
+             for item in (f"--{key.replace('_', '-')}", str(value))] + ["--device", "cpu"]
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_models_package_is_ours_not_a_user_folder() -> None:
+    assert Path(models.__file__).parent.parent == Path(singan_cli.__file__).parent.parent
+
+
+def test_version_and_module_help() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("singan ")
+    help_run = subprocess.run([sys.executable, "-m", "singan_cli", "--help"], capture_output=True,
+                              text=True, check=False)
+    assert help_run.returncode == 0
+    for command in ("train", "sample", "info"):
+        assert command in help_run.stdout
+
+
+def test_no_arguments_shows_help_with_usage_exit_code() -> None:
+    assert run().exit_code == 2
+
+
+def test_train_sample_info_end_to_end(tiny_image_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    result = run("train", tiny_image_path, "--out", out, *TINY_ARGS, "--iters", "4",
+                 "--iters-finest", "2")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == str(out)  # stdout carries only the result path
+    assert (out / "config.yaml").exists() and (out / "previews" / "scale_02.png").exists()
+
+    samples = run("sample", out, "-n", "3", "--out", tmp_path / "s", "--seed", "4",
+                  "--scale-h", "2", "--scale-v", "0.5")
+    assert samples.exit_code == 0, samples.stderr
+    paths = [Path(p) for p in samples.stdout.split()]
+    assert [p.name for p in paths] == ["sample_000.png", "sample_001.png", "sample_002.png"]
+    assert all(read_png(p).shape == (12, 64, 3) for p in paths)
+
+    again = run("sample", out, "-n", "1", "--out", tmp_path / "s", "--seed", "4",
+                "--scale-h", "2", "--scale-v", "0.5")
+    assert again.stdout.split() == [str(tmp_path / "s" / "sample_003.png")]  # never overwrites
+    assert np.array_equal(read_png(paths[0]), read_png(tmp_path / "s" / "sample_003.png"))
+
+    info = run("info", out)
+    assert info.exit_code == 0
+    for text in ("24", "32", "coarsest", "finest", "complete", "noise amp"):
+        assert text in info.stdout
+
+
+def test_train_refuses_to_overwrite_a_model(tiny_model_dir: Path, tiny_image_path: Path,
+                                            tmp_path: Path) -> None:
+    copy = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, copy)
+    before = (copy / "generators.safetensors").read_bytes()
+    result = run("train", tiny_image_path, "--out", copy, *TINY_ARGS)
+    assert result.exit_code == 1
+    assert "already holds a model; use --resume" in result.stderr
+    assert (copy / "generators.safetensors").read_bytes() == before
+
+
+def test_resume_with_other_settings_is_refused(tiny_model_dir: Path, tiny_image_path: Path,
+                                              tmp_path: Path) -> None:
+    copy = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, copy)
+    result = run("train", tiny_image_path, "--out", copy, *TINY_ARGS, "--iters", "99", "--resume")
+    assert result.exit_code == 1
+    assert "config differs" in result.stderr and "iters: 40 -> 99" in result.stderr
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(tiny_image_path: Path, tmp_path: Path) -> None:
+    result = run("train", tiny_image_path, "--out", tmp_path / "m", *TINY_ARGS, "--dry-run")
+    assert result.exit_code == 0
+    assert "scale 0: 19x14" in result.stderr and "scale 2: 32x24" in result.stderr
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("content,message", [
+    (None, "file not found"),
+    (b"", "not an image file"),
+    (b"definitely not a picture", "not an image file"),
+])
+def test_train_bad_image_files(tmp_path: Path, content: bytes | None, message: str) -> None:
+    path = tmp_path / "photo.png"
+    if content is not None:
+        path.write_bytes(content)
+    result = run("train", path, "--out", tmp_path / "m", *TINY_ARGS)
+    assert result.exit_code == 1
+    assert str(path) in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_train_truncated_image(tmp_path: Path) -> None:
+    path = tmp_path / "cut.jpg"
+    Image.new("RGB", (64, 64), (200, 10, 10)).save(path, quality=95)
+    path.write_bytes(path.read_bytes()[:300])
+    result = run("train", path, "--out", tmp_path / "m", *TINY_ARGS)
+    assert result.exit_code == 1 and "damaged or truncated" in result.stderr
+
+
+def test_train_tiny_image_names_the_minimum(tmp_path: Path) -> None:
+    path = tmp_path / "small.png"
+    Image.new("RGB", (10, 8)).save(path)
+    result = run("train", path, "--out", tmp_path / "m", *TINY_ARGS)
+    assert result.exit_code == 1
+    assert "at least min_size = 14 px" in result.stderr
+
+
+def test_train_bad_config_file(tiny_image_path: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("itres: 5\n")
+    result = run("train", tiny_image_path, "--config", cfg, "--out", tmp_path / "m")
+    assert result.exit_code == 1 and "unknown key 'itres'" in result.stderr
+
+
+def test_usage_errors_exit_2(tiny_model_dir: Path, tmp_path: Path) -> None:
+    assert run("train").exit_code == 2
+    assert run("sample", tiny_model_dir, "-n", "0").exit_code == 2
+    result = run("sample", tiny_model_dir, "--start-scale", "5", "--out", tmp_path / "s")
+    assert result.exit_code == 2
+    assert "out of range" in result.stderr and "0..2" in result.stderr
+    assert not (tmp_path / "s").exists()
+
+
+def test_sample_from_missing_or_foreign_directory(tmp_path: Path) -> None:
+    result = run("sample", tmp_path / "none", "--out", tmp_path / "s")
+    assert result.exit_code == 1 and "model directory not found" in result.stderr
+    result = run("info", tmp_path)
+    assert result.exit_code == 1 and "config.yaml is missing" in result.stderr
+
+
+def test_debug_env_shows_the_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["info", str(tmp_path / "none")], env={"SINGAN_DEBUG": "1"})
+    assert result.exit_code == 1 and result.exception is not None
+    assert type(result.exception).__name__ == "ModelDirError"

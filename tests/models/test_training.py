@@ -1,0 +1,51 @@
+"""The tiny model trained by the fixture: the trainer's rules hold on what it produced."""
+
+import torch
+import torch.nn.functional as F
+
+from models.geometry import resize
+
+
+def test_tiny_training_produces_every_scale(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    assert tiny_model.complete
+    assert tiny_model.geometry.num_scales == 3
+    assert tiny_model.geometry.sizes[-1] == (24, 32)
+    assert all(not g.training for g in tiny_model.generators)
+
+
+def test_noise_amplitude_rule(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    reals = tiny_model.reals()
+    assert tiny_model.noise_amps[0] == 1.0
+    for n in range(1, tiny_model.num_trained):
+        prev_rec = resize(tiny_model.reconstruct(n - 1), tiny_model.geometry.sizes[n])
+        expected = 0.1 * torch.sqrt(F.mse_loss(reals[n], prev_rec)).item()
+        assert abs(tiny_model.noise_amps[n] - expected) < 1e-5 * max(1.0, expected)
+
+
+def test_reconstruction_approaches_the_real_image(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    real = tiny_model.reals()[-1]
+    rec_error = F.mse_loss(tiny_model.reconstruct(), real).item()
+    gray = torch.full_like(real, real.mean().item())
+    assert rec_error < 0.5 * F.mse_loss(gray, real).item()
+
+
+def test_samples_vary_with_the_noise(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    a = tiny_model.generate(noise=tiny_model.draw_noise(seed=1))
+    b = tiny_model.generate(noise=tiny_model.draw_noise(seed=2))
+    assert a.shape == (1, 3, 24, 32)
+    assert (a - b).abs().mean() > 1e-3
+
+
+def test_training_progress_reports_every_scale(tiny_image_path, tiny_config) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from models.image_io import load_image
+    from models.trainer import train
+
+    config = dataclasses.replace(tiny_config, iters=3, iters_finest=2)
+    events = []
+    model = train(load_image(tiny_image_path, 32), config, progress=events.append, report_every=1)
+    done = [e.scale for e in events if e.scale_done]
+    assert done == [0, 1, 2]
+    assert model.num_trained == 3
+    assert all({"d", "g_adv", "rec"} <= set(e.losses) for e in events)
