@@ -154,3 +154,36 @@ def image_grid(images: list[torch.Tensor], columns: int | None = None, gap: int 
         y, x = r * (cell_h + gap), c * (cell_w + gap)
         sheet[y:y + tile.shape[0], x:x + tile.shape[1]] = tile
     return sheet
+
+
+def save_animation(frames: list[np.ndarray], path: Path, fps: float) -> Path:
+    """Write HxWx3 uint8 frames: .gif (loops forever), .webp, .mp4 (needs imageio-ffmpeg), or a
+    folder of PNG frames when `path` has no suffix. Returns the path written."""
+    import imageio.v3 as iio
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == "":
+        path.mkdir(parents=True, exist_ok=True)
+        for i, frame in enumerate(frames):
+            save_image(frame, path / f"frame_{i:04d}.png")
+        return path
+    if suffix == ".gif":
+        def write(tmp: Path) -> None:
+            iio.imwrite(tmp, np.stack(frames), extension=".gif", duration=1000 / fps, loop=0)
+    elif suffix == ".webp":
+        def write(tmp: Path) -> None:
+            pil_frames = [Image.fromarray(f) for f in frames]
+            pil_frames[0].save(tmp, format="WEBP", save_all=True, append_images=pil_frames[1:],
+                               duration=round(1000 / fps), loop=0, lossless=True)
+    elif suffix == ".mp4":
+        def write(tmp: Path) -> None:
+            try:
+                iio.imwrite(tmp, np.stack(frames), extension=".mp4", fps=fps)
+            except (OSError, ImportError, ValueError) as exc:
+                raise ImageError(f"{path}: cannot write MP4 ({str(exc).splitlines()[0]}); install "
+                                 f"the video extra: pip install 'singan-cli[video]', or use .gif") from None
+    else:
+        raise ImageError(f"{path}: unknown animation format '{suffix}'; use .gif, .webp, .mp4 "
+                         f"or a folder name without a suffix")
+    return atomic_write(path, write)

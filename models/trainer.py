@@ -72,21 +72,29 @@ def new_model(image: torch.Tensor, config: TrainConfig) -> SinGAN:
 
 
 class _ScaleTrainer:
-    """The networks, optimisers and fixed tensors of one scale."""
+    """The networks, optimisers and fixed tensors of one scale.
 
-    def __init__(self, model: SinGAN, scale: int):
+    `continue_from` is the scale whose trained G and D to start from (the previous scale for a
+    new scale with the same width, the scale itself for fine-tuning; None: fresh weights).
+    """
+
+    def __init__(self, model: SinGAN, scale: int, continue_from: int | None = None,
+                 iters: int | None = None):
         config, device = model.config, model.device
         self.model, self.scale, self.config = model, scale, config
         self.real = build_pyramid(model.image, model.geometry)[scale]
         self.size = model.geometry.sizes[scale]
+        self.rec_mask: torch.Tensor | None = None  # weights of the reconstruction loss (1 = all)
+        self.make_fake_input: Callable[[], torch.Tensor] = self._random_coarser_image
         channels = config.channels_at(scale)
         self.generator = Generator(channels, config.num_layers, config.kernel_size).to(device)
         self.discriminator = Discriminator(channels, config.num_layers, config.kernel_size,
                                            config.spectral_norm).to(device)
-        if scale > 0 and config.channels_at(scale - 1) == channels:
-            # Warm start: the previous scale's weights (same width), as in the paper.
-            self.generator.load_state_dict(model.generators[scale - 1].state_dict())
-            self.discriminator.load_state_dict(model.discriminators[scale - 1].state_dict())
+        if continue_from is not None:
+            self.generator.load_state_dict(model.generators[continue_from].state_dict())
+            self.discriminator.load_state_dict(model.discriminators[continue_from].state_dict())
+        if scale < model.num_trained:  # fine-tuning a trained scale keeps its noise amplitude
+            self.noise_amp = model.noise_amps[scale]
         if scale == 0:
             self.prev_rec = torch.zeros_like(self.real)
             self.noise_amp = 1.0
@@ -94,10 +102,11 @@ class _ScaleTrainer:
             self.rec_noise = model.z_rec
         else:
             self.prev_rec = resize(model.reconstruct(scale - 1), self.size)
-            rmse = torch.sqrt(F.mse_loss(self.real, self.prev_rec)).item()
-            self.noise_amp = config.noise_amp_weight * rmse
+            if scale >= model.num_trained:
+                rmse = torch.sqrt(F.mse_loss(self.real, self.prev_rec)).item()
+                self.noise_amp = config.noise_amp_weight * rmse
             self.rec_noise = torch.zeros_like(self.real)
-        self.iters = config.iters_at(scale, model.geometry.num_scales)
+        self.iters = iters or config.iters_at(scale, model.geometry.num_scales)
         betas = (config.beta1, 0.999)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr, betas=betas)
@@ -105,7 +114,7 @@ class _ScaleTrainer:
         self.sched_g = torch.optim.lr_scheduler.MultiStepLR(self.opt_g, milestone, gamma=0.1)
         self.sched_d = torch.optim.lr_scheduler.MultiStepLR(self.opt_d, milestone, gamma=0.1)
 
-    def fake_input(self) -> torch.Tensor:
+    def _random_coarser_image(self) -> torch.Tensor:
         """A fresh random image from the frozen coarser scales, upsampled to this scale."""
         if self.scale == 0:
             return torch.zeros_like(self.real)
@@ -118,7 +127,7 @@ class _ScaleTrainer:
     def step(self) -> dict[str, float]:
         """One iteration: d_steps discriminator steps, then g_steps generator steps."""
         config, d = self.config, self.discriminator
-        prev = self.fake_input()
+        prev = self.make_fake_input()
         d.requires_grad_(True)
         for _ in range(config.d_steps):
             self.opt_d.zero_grad(set_to_none=True)
@@ -133,7 +142,11 @@ class _ScaleTrainer:
         for _ in range(config.g_steps):
             self.opt_g.zero_grad(set_to_none=True)
             adv = generator_loss(config.loss, d(self.fake(prev)))
-            rec = F.mse_loss(self.generator(self.noise_amp * self.rec_noise, self.prev_rec), self.real)
+            rec_out = self.generator(self.noise_amp * self.rec_noise, self.prev_rec)
+            if self.rec_mask is None:
+                rec = F.mse_loss(rec_out, self.real)
+            else:
+                rec = (self.rec_mask * (rec_out - self.real) ** 2).mean()
             g_loss = adv + config.rec_weight * rec
             g_loss.backward()
             self.opt_g.step()
@@ -164,7 +177,9 @@ def train(image: torch.Tensor, config: TrainConfig, save_dir: Path | None = None
     for scale in range(model.num_trained, model.geometry.num_scales):
         torch.manual_seed(config.seed * 1000 + scale)  # per-scale seed: resume is reproducible
         started = time.perf_counter()
-        trainer = _ScaleTrainer(model, scale)
+        same_width = scale > 0 and config.channels_at(scale - 1) == config.channels_at(scale)
+        # Warm start from the previous scale's weights when the width is unchanged (the paper).
+        trainer = _ScaleTrainer(model, scale, continue_from=scale - 1 if same_width else None)
         losses: dict[str, float] = {}
         for it in range(trainer.iters):
             losses = trainer.step()
@@ -181,4 +196,35 @@ def train(image: torch.Tensor, config: TrainConfig, save_dir: Path | None = None
         if progress:
             progress(TrainProgress(scale, model.geometry.num_scales, trainer.iters, trainer.iters,
                                    trainer.size, losses, scale_done=True))
+    return model
+
+
+def finetune_scale(model: SinGAN, scale: int, iters: int, fake_input: Callable[[], torch.Tensor],
+                   rec_input: torch.Tensor | None = None, rec_mask: torch.Tensor | None = None,
+                   seed: int = 0) -> SinGAN:
+    """Continue training the trained scale `scale` with another generator input, in place.
+
+    Needs the discriminators (load_model(..., with_discriminators=True)).
+
+    Args:
+        fake_input: returns the generator's input ("prev") for the adversarial steps,
+            1x3xh_nxw_n at the scale's size (e.g. a quantized or pasted image).
+        rec_input: the input for the reconstruction term (default: the usual reconstruction).
+        rec_mask: 1x1xh_nxw_n weights of the reconstruction loss (default: everywhere).
+    Returns:
+        the same model, with generators[scale] replaced by the fine-tuned one (eval mode).
+    """
+    if len(model.discriminators) <= scale:
+        raise UsageError("fine-tuning needs the model's discriminators; the model directory has "
+                         "no discriminators.safetensors (train the model again)")
+    torch.manual_seed(seed)
+    trainer = _ScaleTrainer(model, scale, continue_from=scale, iters=iters)
+    trainer.make_fake_input = fake_input
+    if rec_input is not None:
+        trainer.prev_rec = rec_input
+    trainer.rec_mask = rec_mask
+    for _ in range(trainer.iters):
+        trainer.step()
+    model.generators[scale] = trainer.generator.eval().requires_grad_(False)
+    model.discriminators[scale] = trainer.discriminator.eval().requires_grad_(False)
     return model

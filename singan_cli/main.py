@@ -9,8 +9,13 @@ from typing import Annotated
 
 import typer
 
+from singan_cli.animate import animate_command
+from singan_cli.edit import edit_command
+from singan_cli.harmonize import harmonize_command
 from singan_cli.info import info_command
+from singan_cli.paint2image import paint2image_command
 from singan_cli.sample import sample_command
+from singan_cli.sr import sr_command
 from singan_cli.train import train_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=True, pretty_exceptions_show_locals=False,
@@ -38,3 +43,8 @@ def main(
 app.command("train")(train_command)
 app.command("sample")(sample_command)
 app.command("info")(info_command)
+app.command("sr")(sr_command)
+app.command("paint2image")(paint2image_command)
+app.command("harmonize")(harmonize_command)
+app.command("edit")(edit_command)
+app.command("animate")(animate_command)

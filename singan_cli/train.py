@@ -90,7 +90,7 @@ def train_command(
 
 
 def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, force: bool = False,
-                 dry_run: bool = False, min_image_size: int | None = None) -> Any:
+                 dry_run: bool = False, quiet_result: bool = False) -> Any:
     """Load the image, prepare `out`, train with progress on stderr; returns the SinGAN."""
     import yaml
 
@@ -116,5 +116,6 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
         model = train(image, cfg, save_dir=out, progress=progress, model=model)
     total = sum(model.train_seconds)
     say(f"done in {total:.1f} s; previews in {out / 'previews'}/, settings in {out / CONFIG_FILE}")
-    emit(out)
+    if not quiet_result:
+        emit(out)
     return model

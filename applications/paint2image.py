@@ -1,0 +1,56 @@
+"""Paint-to-image: inject a rough painting at a coarse scale and let the finer scales add detail.
+
+    outputs = paint_to_image(model, painting, start_scale=1, count=2, seed=0)
+
+The painting is resized to the training size, downscaled to scale K-1 and upsampled to K (so only
+its coarse layout and colours count), then G_K ... G_finest run with fresh noise. With
+`quantize`, the painting is mapped to the training image's palette and scale K is fine-tuned to
+turn palette-quantized inputs into the image's texture, as in the paper.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from applications.palette import kmeans_palette, quantize
+from models.geometry import resize
+from models.singan import SinGAN
+from models.trainer import finetune_scale
+
+
+def painting_input(model: SinGAN, painting: torch.Tensor, start_scale: int) -> torch.Tensor:
+    """The painting as scale K's input: training size -> scale K-1 -> scale K (1x3xh_Kxw_K)."""
+    sizes = model.geometry.sizes
+    full = resize(painting.to(model.device), sizes[-1])
+    coarse = resize(full, sizes[max(start_scale - 1, 0)])
+    return resize(coarse, sizes[start_scale])
+
+
+def paint_to_image(model: SinGAN, painting: torch.Tensor, start_scale: int = 1, count: int = 1,
+                   seed: int | None = None, quantize_colors: int = 0,
+                   finetune_iters: int = 200) -> list[torch.Tensor]:
+    """Turn a painting (1x3xhxw in [-1, 1], any size) into `count` images at the training size.
+
+    quantize_colors > 0: map the painting to that many palette colours of the training image and
+    fine-tune scale `start_scale` first (modifies `model`'s generator at that scale; it must be
+    loaded with its discriminators).
+    """
+    model.check_scale(start_scale)
+    init = painting_input(model, painting, start_scale)
+    if quantize_colors > 0:
+        palette = kmeans_palette(model.image, quantize_colors, seed=seed or 0)
+        init = quantize(init, palette)
+
+        def quantized_random_input() -> torch.Tensor:
+            # a random image seen the way a painting is (coarse, palette colours) at scale K
+            return quantize(painting_input(model, model.generate(stop_scale=start_scale),
+                                           start_scale), palette)
+
+        rec_input = quantize(painting_input(model, model.image, start_scale), palette)
+        finetune_scale(model, start_scale, finetune_iters, quantized_random_input,
+                       rec_input=rec_input, seed=seed or 0)
+    outputs = []
+    for i in range(count):
+        noise = model.draw_noise(seed=None if seed is None else seed + i)
+        outputs.append(model.generate(start_scale=start_scale, init=init, noise=noise).clamp(-1, 1))
+    return outputs

@@ -1,0 +1,40 @@
+"""Colour palettes: k-means on an image's colours and mapping an image onto them (a few lines of
+torch, no extra dependency). Used by paint2image --quantize.
+
+    palette = kmeans_palette(image, num_colors=5)    # Kx3 in [-1, 1]
+    flat = quantize(painting, palette)                # every pixel one of the K colours
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def kmeans_palette(image: torch.Tensor, num_colors: int = 5, iters: int = 30,
+                   seed: int = 0) -> torch.Tensor:
+    """K-means (k-means++ init) on the pixels of a 1x3xHxW image; returns Kx3 centres."""
+    pixels = image[0].reshape(3, -1).T.float()
+    gen = torch.Generator().manual_seed(seed)
+    first = torch.randint(len(pixels), (1,), generator=gen)
+    centers = pixels[first]
+    while len(centers) < num_colors:  # k-means++: far pixels are likelier next centres
+        dist = torch.cdist(pixels, centers).min(dim=1).values ** 2
+        if dist.sum() == 0:
+            break
+        pick = torch.multinomial(dist / dist.sum(), 1, generator=gen)
+        centers = torch.cat([centers, pixels[pick]])
+    for _ in range(iters):
+        labels = torch.cdist(pixels, centers).argmin(dim=1)
+        for k in range(len(centers)):
+            members = pixels[labels == k]
+            if len(members):
+                centers[k] = members.mean(dim=0)
+    return centers
+
+
+def quantize(image: torch.Tensor, palette: torch.Tensor) -> torch.Tensor:
+    """Replace every pixel of a Bx3xHxW image by its nearest palette colour."""
+    b, c, h, w = image.shape
+    pixels = image.permute(0, 2, 3, 1).reshape(-1, c)
+    nearest = palette.to(image.device)[torch.cdist(pixels, palette.to(image.device)).argmin(dim=1)]
+    return nearest.reshape(b, h, w, c).permute(0, 3, 1, 2)

@@ -1,0 +1,41 @@
+"""`singan edit MODEL EDITED --mask MASK`: blend a crude edit into the image.
+
+    singan edit model/ edited.png --mask mask.png --out out.png [--start-scale K]
+Writes the blended output and, beside it, the raw generator output (<out>_raw.png).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from singan_cli.common import emit, user_errors
+from singan_cli.harmonize import MaskOption
+
+
+def edit_command(
+    model_dir: Annotated[Path, typer.Argument(metavar="MODEL", help="Model trained on the "
+                                              "original image.")],
+    edited: Annotated[Path, typer.Argument(help="The crudely edited image.")],
+    mask: MaskOption,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG [default: "
+                                             "<edited>_edited.png].")] = None,
+    start_scale: Annotated[int | None, typer.Option(min=0, help="Scale that receives the edit "
+                                                    "[default: finest - 3].")] = None,
+    seed: Annotated[int | None, typer.Option(help="Same seed, same output.")] = 0,
+) -> None:
+    """Blend an edit (paths of the blended and the raw output to stdout)."""
+    with user_errors():
+        from applications.blend import default_start_scale, edit
+        from models.image_io import save_image
+        from singan_cli.inputs import load_model_image_mask
+
+        model, image, region = load_model_image_mask(model_dir, edited, mask)
+        scale = default_start_scale(model, 3) if start_scale is None else start_scale
+        model.check_scale(scale)
+        raw, blended = edit(model, image, region, scale, seed=seed)
+        out = out or edited.with_name(f"{edited.stem}_edited.png")
+        emit(save_image(blended, out))
+        emit(save_image(raw, out.with_name(f"{out.stem}_raw.png")))

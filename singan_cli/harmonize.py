@@ -1,0 +1,43 @@
+"""`singan harmonize MODEL PASTED --mask MASK`: make a pasted object match the image's look.
+
+    singan harmonize model/ pasted.png --mask mask.png --out out.png [--start-scale K] [--finetune]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from singan_cli.common import emit, user_errors
+
+MaskOption = Annotated[Path, typer.Option("--mask", "-m", help="White where the image was "
+                                          "changed (any image; JPEG is fine).")]
+
+
+def harmonize_command(
+    model_dir: Annotated[Path, typer.Argument(metavar="MODEL", help="Model trained on the "
+                                              "background image.")],
+    pasted: Annotated[Path, typer.Argument(help="The background with the object pasted in.")],
+    mask: MaskOption,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG [default: "
+                                             "<pasted>_harmonized.png].")] = None,
+    start_scale: Annotated[int | None, typer.Option(min=0, help="Scale that receives the paste "
+                                                    "[default: finest - 2].")] = None,
+    finetune: Annotated[int, typer.Option(min=0, help="Fine-tune iterations per scale on the "
+                                          "pasted image first (0 = off; 100-300 is typical).")] = 0,
+    seed: Annotated[int | None, typer.Option(help="Same seed, same output.")] = 0,
+) -> None:
+    """Harmonize a naive paste (output path to stdout)."""
+    with user_errors():
+        from applications.blend import default_start_scale, harmonize
+        from models.image_io import save_image
+        from singan_cli.inputs import load_model_image_mask
+
+        model, image, region = load_model_image_mask(model_dir, pasted, mask,
+                                                     with_discriminators=finetune > 0)
+        scale = default_start_scale(model, 2) if start_scale is None else start_scale
+        model.check_scale(scale)
+        _, blended = harmonize(model, image, region, scale, seed=seed, finetune_iters=finetune)
+        emit(save_image(blended, out or pasted.with_name(f"{pasted.stem}_harmonized.png")))

@@ -1,0 +1,29 @@
+"""Loading what the application commands take: a model, an image at the model's size, a mask."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def load_model_image_mask(model_dir: Path, image_path: Path, mask_path: Path | None,
+                          with_discriminators: bool = False) -> tuple[Any, Any, Any]:
+    """(model, image 1x3xHxW, mask 1x1xHxW or None), image and mask at the model's trained size.
+
+    An image whose aspect differs from the training image's is refused (it would be stretched).
+    """
+    from models.checkpoint import load_model
+    from models.errors import ImageError
+    from models.geometry import resize
+    from models.image_io import load_image, load_mask
+
+    model = load_model(model_dir, with_discriminators=with_discriminators)
+    height, width = model.geometry.sizes[model.num_trained - 1]
+    image = load_image(image_path)
+    h, w = image.shape[-2:]
+    if abs(w / h - width / height) > 0.02 * (width / height):
+        raise ImageError(f"{image_path}: is {w}x{h} but the model's image is {width}x{height}; "
+                         f"use an image with the training image's aspect ratio")
+    image = resize(image, (height, width)).clamp(-1, 1)
+    mask = load_mask(mask_path, (height, width)) if mask_path is not None else None
+    return model, image, mask

@@ -1,0 +1,48 @@
+"""`singan paint2image MODEL PAINTING`: turn a rough painting into an image in the model's style.
+
+    singan paint2image model/ sketch.png --out out.png [--start-scale 1] [--quantize] [-n 4]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from singan_cli.common import emit, next_free_paths, user_errors
+
+
+def paint2image_command(
+    model_dir: Annotated[Path, typer.Argument(metavar="MODEL", help="A model directory.")],
+    painting: Annotated[Path, typer.Argument(help="The painting / clip-art (any size; same "
+                                             "aspect as the training image).")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG; with -n > 1, "
+                                             "numbered beside it [default: <painting>_paint.png].")] = None,
+    start_scale: Annotated[int, typer.Option(min=0, help="Scale that receives the painting "
+                                             "(0 = coarsest). Lower: more freedom, less of the "
+                                             "painting kept.")] = 1,
+    count: Annotated[int, typer.Option("-n", "--count", min=1, help="How many outputs.")] = 1,
+    quantize: Annotated[bool, typer.Option(help="Map the painting to the image's palette and "
+                                           "fine-tune the start scale on it (slower, truer "
+                                           "colours).")] = False,
+    colors: Annotated[int, typer.Option(min=2, max=32, help="Palette size for --quantize.")] = 5,
+    finetune_iters: Annotated[int, typer.Option(min=1, help="Fine-tune iterations for "
+                                                "--quantize.")] = 200,
+    seed: Annotated[int | None, typer.Option(help="Same seed, same outputs.")] = 0,
+) -> None:
+    """Paint-to-image (output paths to stdout)."""
+    with user_errors():
+        from applications.paint2image import paint_to_image
+        from models.image_io import save_image
+        from singan_cli.inputs import load_model_image_mask
+
+        model, image, _ = load_model_image_mask(model_dir, painting, None, with_discriminators=quantize)
+        model.check_scale(start_scale)
+        outputs = paint_to_image(model, image, start_scale=start_scale, count=count, seed=seed,
+                                 quantize_colors=colors if quantize else 0,
+                                 finetune_iters=finetune_iters)
+        out = out or painting.with_name(f"{painting.stem}_paint.png")
+        paths = [out] if count == 1 else next_free_paths(out.parent, out.stem, ".png", count)
+        for result, path in zip(outputs, paths, strict=True):
+            emit(save_image(result, path))
