@@ -177,12 +177,14 @@ def save_animation(frames: list[np.ndarray], path: Path, fps: float) -> Path:
             pil_frames[0].save(tmp, format="WEBP", save_all=True, append_images=pil_frames[1:],
                                duration=round(1000 / fps), loop=0, lossless=True)
     elif suffix == ".mp4":
+        import importlib.util
+
+        if importlib.util.find_spec("imageio_ffmpeg") is None:
+            raise ImageError(f"{path}: writing MP4 needs the video extra: pip install "
+                             f"'singan-cli[video]' (or use .gif)")
+
         def write(tmp: Path) -> None:
-            try:
-                iio.imwrite(tmp, np.stack(frames), extension=".mp4", fps=fps)
-            except (OSError, ImportError, ValueError) as exc:
-                raise ImageError(f"{path}: cannot write MP4 ({str(exc).splitlines()[0]}); install "
-                                 f"the video extra: pip install 'singan-cli[video]', or use .gif") from None
+            iio.imwrite(tmp, np.stack(frames), plugin="FFMPEG", fps=fps)
     else:
         raise ImageError(f"{path}: unknown animation format '{suffix}'; use .gif, .webp, .mp4 "
                          f"or a folder name without a suffix")
