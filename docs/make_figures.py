@@ -1,0 +1,98 @@
+"""Make the README's figures from the demo model with the `singan` commands, as a user would.
+
+    python docs/make_figures.py demo/model [--sr]     # after `make demo`; writes docs/*.png/gif
+
+Inputs for paint2image, harmonize and edit are made here from the training photo itself (a
+palette painting, a recoloured paste, a moved block), so nothing outside the project is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from applications.palette import kmeans_palette, quantize
+from models.checkpoint import load_model
+from models.geometry import resize
+from models.image_io import image_grid, load_image, save_image
+
+DOCS = Path(__file__).parent
+
+
+def singan(*args: object) -> list[Path]:
+    """Run the CLI; return the paths it printed."""
+    result = subprocess.run([sys.executable, "-m", "singan_cli", *map(str, args)], check=True,
+                            capture_output=True, text=True)
+    return [Path(line) for line in result.stdout.split()]
+
+
+def sheet(paths: list[Path | torch.Tensor], out: Path) -> None:
+    images = [p if isinstance(p, torch.Tensor) else load_image(p) for p in paths]
+    save_image(image_grid(images), out)
+    print(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path)
+    parser.add_argument("--sr", action="store_true", help="also train an SR model (minutes)")
+    args = parser.parse_args()
+    model = load_model(args.model)
+    real = model.image
+    h, w = real.shape[-2:]
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        samples = singan("sample", args.model, "-n", 4, "--seed", 0, "--out", tmp / "s")
+        sheet([args.model / "image.png", *samples], DOCS / "demo_samples.png")
+        wide = singan("sample", args.model, "-n", 1, "--seed", 1, "--scale-h", 2, "--out", tmp / "w")
+        sheet(wide, DOCS / "sample_wide.png")
+
+        # paint2image: the photo as a coarse 4-colour painting
+        coarse = resize(resize(real, (h // 8, w // 8)), (h, w))
+        painting = quantize(coarse, kmeans_palette(real, 4))
+        save_image(painting, tmp / "painting.png")
+        painted = singan("paint2image", args.model, tmp / "painting.png", "--out", tmp / "p.png")
+        sheet([tmp / "painting.png", *painted], DOCS / "paint2image.png")
+
+        # harmonize: a block of the photo pasted elsewhere with its colours shifted
+        pasted = real.clone()
+        bh, bw = h // 4, w // 5
+        block = real[..., h // 2: h // 2 + bh, w // 8: w // 8 + bw]
+        pasted[..., h // 3: h // 3 + bh, w // 2: w // 2 + bw] = (block * 0.6 + torch.tensor(
+            [0.35, -0.1, -0.3]).view(1, 3, 1, 1)).clamp(-1, 1)
+        mask = np.zeros((h, w), dtype=np.uint8)
+        mask[h // 3: h // 3 + bh, w // 2: w // 2 + bw] = 255
+        save_image(pasted, tmp / "pasted.png")
+        save_image(np.repeat(mask[..., None], 3, axis=2), tmp / "mask.png")
+        harmonized = singan("harmonize", args.model, tmp / "pasted.png", "--mask", tmp / "mask.png",
+                            "--out", tmp / "h.png")
+        sheet([tmp / "pasted.png", tmp / "mask.png", *harmonized], DOCS / "harmonize.png")
+
+        # edit: a block moved, leaving hard seams
+        edited = real.clone()
+        edited[..., h // 3: h // 3 + bh, w // 2: w // 2 + bw] = block
+        save_image(edited, tmp / "edited.png")
+        edit_out = singan("edit", args.model, tmp / "edited.png", "--mask", tmp / "mask.png",
+                          "--out", tmp / "e.png")
+        sheet([tmp / "edited.png", *edit_out], DOCS / "edit.png")
+
+        gif = singan("animate", args.model, "--out", DOCS / "animation.gif", "--frames", 30,
+                     "--fps", 10, "--start-scale", 1)
+        print(*gif)
+
+        if args.sr:
+            low = resize(real, (h // 4, w // 4)).clamp(-1, 1)
+            save_image(low, tmp / "low.png")
+            (big,) = singan("sr", tmp / "low.png", "--factor", 4, "--out", tmp / "sr.png")
+            bicubic = resize(load_image(tmp / "low.png"), (h, w)).clamp(-1, 1)
+            sheet([bicubic, big, real], DOCS / "sr.png")
+
+
+if __name__ == "__main__":
+    main()
