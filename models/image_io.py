@@ -118,6 +118,12 @@ def load_mask(path: Path, size: tuple[int, int]) -> torch.Tensor:
     return torch.from_numpy(array)[None, None]
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, write) -> Path:  # type: ignore[no-untyped-def]
     """Call write(tmp_path) then rename onto `path`, so `path` is never half-written."""
     path = Path(path)
@@ -126,6 +132,7 @@ def atomic_write(path: Path, write) -> Path:  # type: ignore[no-untyped-def]
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

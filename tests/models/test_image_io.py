@@ -100,3 +100,12 @@ def test_mask_with_another_aspect_is_refused(tmp_path: Path) -> None:
     path = _save(tmp_path, "m.png", Image.fromarray(np.full((40, 40), 255, dtype=np.uint8)))
     with pytest.raises(ImageError, match="mask is 40x40 but the image is 32x24"):
         load_mask(path, size=(24, 32))
+
+
+def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+
+    path = save_image(torch.zeros(1, 3, 4, 4), tmp_path / "x.png")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
