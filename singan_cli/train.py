@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import signal
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -89,12 +90,17 @@ def train_command(
         run_training(image, out, cfg, resume=resume, force=force, dry_run=dry_run)
 
 
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops training like Ctrl-C: finished scales are kept
+
+
 def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, force: bool = False,
                  dry_run: bool = False, quiet_result: bool = False) -> Any:
     """Load the image, prepare `out`, train with progress on stderr; returns the SinGAN."""
     import yaml
 
     from models.checkpoint import CONFIG_FILE
+    from models.errors import TrainingError
     from models.image_io import load_image
     from models.resume import prepare_output
     from models.trainer import new_model, train
@@ -112,8 +118,17 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
     h, w = model.geometry.sizes[-1]
     say(f"training on {image_path} ({w}x{h}, {model.geometry.num_scales} scales, "
         f"r = {model.geometry.scale_factor:.3f}) on {model.device}; model -> {out}/")
-    with TrainingProgress() as progress:
-        model = train(image, cfg, save_dir=out, progress=progress, model=model)
+    previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        with TrainingProgress() as progress:
+            model = train(image, cfg, save_dir=out, progress=progress, model=model)
+    except KeyboardInterrupt:
+        finished = model.num_trained
+        raise TrainingError(
+            f"interrupted; {finished} of {model.geometry.num_scales} scales are saved in {out}/. "
+            f"Continue with: singan train {image_path} --out {out} --resume (same flags)") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
     total = sum(model.train_seconds)
     say(f"done in {total:.1f} s; previews in {out / 'previews'}/, settings in {out / CONFIG_FILE}")
     if not quiet_result:

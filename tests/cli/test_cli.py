@@ -155,3 +155,28 @@ def test_debug_env_shows_the_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["info", str(tmp_path / "none")], env={"SINGAN_DEBUG": "1"})
     assert result.exit_code == 1 and result.exception is not None
     assert type(result.exception).__name__ == "ModelDirError"
+
+
+def test_interrupted_training_keeps_finished_scales_and_resumes(
+        tiny_image_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from models import trainer
+
+    original_step = trainer._ScaleTrainer.step
+
+    def step_until_scale_1(self):  # type: ignore[no-untyped-def]
+        if self.scale == 1:
+            raise KeyboardInterrupt  # what Ctrl-C does in the middle of scale 1
+        return original_step(self)
+
+    out = tmp_path / "m"
+    args = ["train", tiny_image_path, "--out", out, *TINY_ARGS, "--iters", "3", "--iters-finest", "2"]
+    monkeypatch.setattr(trainer._ScaleTrainer, "step", step_until_scale_1)
+    stopped = run(*args)
+    assert stopped.exit_code == 1
+    assert "interrupted; 1 of 3 scales are saved" in stopped.stderr and "--resume" in stopped.stderr
+    assert "PARTIAL: 1 of 3" in run("info", out).stdout
+
+    monkeypatch.setattr(trainer._ScaleTrainer, "step", original_step)
+    resumed = run(*args, "--resume")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert "complete" in run("info", out).stdout
