@@ -11,6 +11,7 @@ import typer
 
 from singan_cli.animate import animate_command
 from singan_cli.edit import edit_command
+from singan_cli.evaluate import eval_command
 from singan_cli.harmonize import harmonize_command
 from singan_cli.info import info_command
 from singan_cli.paint2image import paint2image_command
@@ -48,3 +49,4 @@ app.command("paint2image")(paint2image_command)
 app.command("harmonize")(harmonize_command)
 app.command("edit")(edit_command)
 app.command("animate")(animate_command)
+app.command("eval")(eval_command)

@@ -180,3 +180,13 @@ def test_interrupted_training_keeps_finished_scales_and_resumes(
     resumed = run(*args, "--resume")
     assert resumed.exit_code == 0, resumed.stderr
     assert "complete" in run("info", out).stdout
+
+
+def test_eval_prints_a_table_and_writes_json(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import json
+
+    result = run("eval", tiny_model_dir, "-n", "3", "--json", tmp_path / "s.json")
+    assert result.exit_code == 0, result.stderr
+    assert "swd" in result.stdout and "diversity" in result.stdout
+    scores = json.loads((tmp_path / "s.json").read_text())
+    assert scores["samples"] == 3 and scores["swd"] > 0

@@ -1,0 +1,56 @@
+"""`singan eval MODEL`: score samples against the training image (lower swd is better).
+
+    singan eval model/ -n 16 --json scores.json
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from singan_cli.common import emit, user_errors
+
+EXPLAIN = {
+    "swd": "patch sliced Wasserstein distance (7x7 patches, 3 pyramid levels); lower is better",
+    "coherence": "RMS distance of sample patches to their nearest image patch; lower is better",
+    "completeness": "RMS distance of image patches to their nearest sample patch; lower is better",
+    "l1": "mean |sample - image|; about 0 means the model copies its input",
+    "min_l1": "the smallest l1 of any sample",
+    "copies": "samples with l1 < 5 (near copies of the image)",
+    "diversity": "per-pixel std across samples / std of the image (SinGAN's measure)",
+}
+
+
+def eval_command(
+    model_dir: Annotated[Path, typer.Argument(metavar="MODEL", help="A model directory.")],
+    count: Annotated[int, typer.Option("-n", "--count", min=2, help="Samples to score.")] = 16,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the scores as "
+                                                  "JSON here.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the first sample.")] = 0,
+) -> None:
+    """Score random samples against the training image (0-255 pixel scale)."""
+    with user_errors():
+        from rich.console import Console
+        from rich.table import Table
+
+        from applications.evaluate import evaluate
+        from models.checkpoint import load_model
+
+        scores = evaluate(load_model(model_dir), count, seed=seed)
+        table = Table(title=f"{model_dir}: {count} samples", title_justify="left")
+        for column in ("measure", "value", "meaning"):
+            table.add_column(column)
+        for key, value in scores.items():
+            table.add_row(key, f"{value:.3f}", EXPLAIN[key])
+        Console(soft_wrap=True).print(table)
+        if scores["copies"]:
+            Console(stderr=True).print(f"warning: {scores['copies']:.0f} samples are near copies "
+                                       f"of the training image", style="yellow", markup=False)
+        if json_out is not None:
+            from models.image_io import atomic_write
+
+            text = json.dumps({"model": str(model_dir), "samples": count, **scores}, indent=2)
+            emit(atomic_write(json_out, lambda tmp: tmp.write_text(text + "\n")))
