@@ -40,6 +40,7 @@ GENERATORS_FILE = "generators.safetensors"
 DISCRIMINATORS_FILE = "discriminators.safetensors"
 IMAGE_FILE = "image.png"
 PREVIEW_DIR = "previews"
+TOP_LEVEL_KEYS = {"format_version", "singan_version", "config", "geometry", "scales"}
 
 
 def _flat_state(networks: list[torch.nn.Module]) -> dict[str, torch.Tensor]:
@@ -117,6 +118,11 @@ def _read_summary(directory: Path) -> dict[str, Any]:
                             f"the model directory is damaged, train again") from None
     if not isinstance(summary, dict):
         raise ModelDirError(f"{config_path}: not a singan model config; train again")
+    unknown = set(summary) - TOP_LEVEL_KEYS
+    if unknown:
+        raise ModelDirError(f"{config_path}: unknown entries {sorted(unknown)}; a model directory "
+                            f"holds only its own fixed files, so this config was edited or made "
+                            f"by another tool")
     version = summary.get("format_version")
     if version != FORMAT_VERSION:
         raise ModelDirError(f"{config_path}: model format version {version!r} is not supported "
@@ -155,11 +161,12 @@ def _load_weights(path: Path, device: torch.device) -> dict[str, torch.Tensor]:
 
 
 def load_model(directory: Path, device: str | torch.device = "cpu",
-               with_discriminators: bool = False) -> SinGAN:
+               with_discriminators: bool = False, allow_empty: bool = False) -> SinGAN:
     """Load a model directory (up to its last finished scale) onto `device`.
 
     Raises ModelDirError with a one-line message for a missing, partial, damaged or
-    foreign-version directory.
+    foreign-version directory. `allow_empty` accepts a directory whose training has not finished
+    its first scale (for resuming).
     """
     directory = Path(directory)
     device = torch.device(device)
@@ -171,9 +178,10 @@ def load_model(directory: Path, device: str | torch.device = "cpu",
     except ConfigError as exc:
         raise ModelDirError(f"{exc}; the model directory is damaged, train again") from None
     geometry, scales = _parse_geometry(summary, where)
-    if not scales:
+    if not scales and not allow_empty:
         raise ModelDirError(f"{directory}: no finished scale yet (training was stopped during "
-                            f"the first scale); train again")
+                            f"the first scale); continue it with `singan train IMAGE --out "
+                            f"{directory} --resume`")
     try:
         image = load_image(directory / IMAGE_FILE).to(device)
     except ImageError as exc:

@@ -102,7 +102,7 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
     from models.checkpoint import CONFIG_FILE
     from models.errors import TrainingError
     from models.image_io import load_image
-    from models.resume import prepare_output
+    from models.resume import TrainingLock, check_memory, prepare_output
     from models.trainer import new_model, train
     from singan_cli.progress import TrainingProgress
 
@@ -114,14 +114,17 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
             say(f"scale {n}: {w}x{h}, {cfg.channels_at(n)} channels, "
                 f"{cfg.iters_at(n, model.geometry.num_scales)} iterations")
         return model
-    model = prepare_output(out, model, resume=resume, force=force)
-    h, w = model.geometry.sizes[-1]
-    say(f"training on {image_path} ({w}x{h}, {model.geometry.num_scales} scales, "
-        f"r = {model.geometry.scale_factor:.3f}) on {model.device}; model -> {out}/")
+    check_memory(model)
     previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        with TrainingProgress() as progress:
-            model = train(image, cfg, save_dir=out, progress=progress, model=model)
+        with TrainingLock(out):
+            model = prepare_output(out, model, resume=resume, force=force)
+            h, w = model.geometry.sizes[-1]
+            say(f"training on {image_path} ({w}x{h}, {model.geometry.num_scales} scales, "
+                f"r = {model.geometry.scale_factor:.3f}) on {model.device}; model -> {out}/"
+                + (f" (resuming at scale {model.num_trained})" if model.num_trained else ""))
+            with TrainingProgress() as progress:
+                model = train(image, cfg, save_dir=out, progress=progress, model=model)
     except KeyboardInterrupt:
         finished = model.num_trained
         raise TrainingError(
