@@ -42,10 +42,15 @@ def _to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
-def read_rgb(path: Path, max_size: int | None = None) -> Image.Image:
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
+
+
+def read_rgb(path: Path, max_size: int | None = None, notes: list[str] | None = None) -> Image.Image:
     """Open `path` as an upright RGB Pillow image, longest side capped at max_size.
 
     Raises ImageError with a one-line message naming the file for every unreadable input.
+    `notes` (if given) receives remarks for the user, e.g. that only the first frame is used.
     """
     path = Path(path)
     if not path.exists():
@@ -58,6 +63,9 @@ def read_rgb(path: Path, max_size: int | None = None) -> Image.Image:
             with Image.open(path) as opened:
                 if max_size is not None and opened.format == "JPEG":
                     opened.draft("RGB", (max_size * 2, max_size * 2))  # fast JPEG downscale
+                frames = getattr(opened, "n_frames", 1)
+                if frames > 1 and notes is not None:
+                    notes.append(f"{path}: has {frames} frames; using the first frame")
                 opened.load()
                 im = ImageOps.exif_transpose(opened)
                 rgb = _to_rgb(im)
@@ -72,7 +80,10 @@ def read_rgb(path: Path, max_size: int | None = None) -> Image.Image:
                          f"{Image.MAX_IMAGE_PIXELS} pixels); downscale it first") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageError(f"{path}: cannot decode image, the file is damaged or truncated "
-                         f"({exc}); re-export it as PNG or JPEG") from None
+                         f"({_one_line(exc)}); re-export it as PNG or JPEG") from None
+    except Exception as exc:  # decoders of damaged files raise all sorts (struct.error, ...)
+        raise ImageError(f"{path}: cannot decode image, the file is damaged "
+                         f"({type(exc).__name__}: {_one_line(exc)}); re-export it as PNG or JPEG") from None
     if max_size is not None and max(rgb.size) > max_size:
         scale = max_size / max(rgb.size)
         new = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
@@ -94,9 +105,9 @@ def tensor_to_uint8(image: torch.Tensor) -> np.ndarray:
     return array.permute(1, 2, 0).to(torch.uint8).numpy()
 
 
-def load_image(path: Path, max_size: int | None = None) -> torch.Tensor:
+def load_image(path: Path, max_size: int | None = None, notes: list[str] | None = None) -> torch.Tensor:
     """Read any image file as 1x3xHxW float32 in [-1, 1], longest side <= max_size."""
-    return pil_to_tensor(read_rgb(path, max_size))
+    return pil_to_tensor(read_rgb(path, max_size, notes))
 
 
 def load_mask(path: Path, size: tuple[int, int]) -> torch.Tensor:

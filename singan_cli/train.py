@@ -106,7 +106,10 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
     from models.trainer import new_model, train
     from singan_cli.progress import TrainingProgress
 
-    image = load_image(image_path, cfg.max_size)
+    notes: list[str] = []
+    image = load_image(image_path, cfg.max_size, notes)
+    for note in notes:
+        say(note)
     model = new_model(image, cfg)
     if dry_run:
         say(yaml.safe_dump({"config": cfg.to_dict()}, sort_keys=False).rstrip())
