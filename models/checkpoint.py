@@ -197,7 +197,8 @@ def load_model(directory: Path, device: str | torch.device = "cpu",
     if model.z_rec is None or tuple(model.z_rec.shape) != (1, 3, *geometry.sizes[0]):
         raise ModelDirError(f"{directory / GENERATORS_FILE}: reconstruction noise z_rec is missing "
                             f"or has the wrong shape; train again")
-    disc_tensors = _load_weights(directory / DISCRIMINATORS_FILE, device) if with_discriminators else {}
+    need_discriminators = with_discriminators and bool(scales)  # none exist before scale 0 ends
+    disc_tensors = _load_weights(directory / DISCRIMINATORS_FILE, device) if need_discriminators else {}
     for n in range(len(scales)):
         channels = config.channels_at(n)
         generator = Generator(channels, config.num_layers, config.kernel_size).to(device)

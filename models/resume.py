@@ -48,8 +48,11 @@ class TrainingLock:
             import fcntl
         except ImportError:  # pragma: no cover - Windows
             return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _unwritable(self.path.parent, exc) from None
         try:
             fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -128,6 +131,10 @@ def estimate_model_bytes(model: SinGAN) -> int:
     return total + 2 * h * w * 3
 
 
+def _unwritable(out: Path, exc: OSError) -> ModelDirError:
+    return ModelDirError(f"{out}: cannot write here ({exc.strerror or exc}); choose another --out")
+
+
 def check_writable(out: Path, needed_bytes: int) -> None:
     """Fail before training when `out` cannot be written or the disk is (nearly) full."""
     try:
@@ -136,8 +143,7 @@ def check_writable(out: Path, needed_bytes: int) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise ModelDirError(f"{out}: cannot write here ({exc.strerror or exc}); choose another "
-                            f"--out") from None
+        raise _unwritable(out, exc) from None
     free = shutil.disk_usage(out).free
     if free < 2 * needed_bytes:  # every file is written to a temp file first
         raise ModelDirError(f"{out}: only {free / 1e6:.1f} MB free on this disk, the model needs "

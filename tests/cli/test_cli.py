@@ -190,3 +190,53 @@ def test_eval_prints_a_table_and_writes_json(tiny_model_dir: Path, tmp_path: Pat
     assert "swd" in result.stdout and "diversity" in result.stdout
     scores = json.loads((tmp_path / "s.json").read_text())
     assert scores["samples"] == 3 and scores["swd"] > 0
+
+
+def test_nan_loss_stops_with_a_message_and_keeps_finished_scales(
+        tiny_image_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from models import trainer
+
+    real_loss = trainer.generator_loss
+
+    def nan_at_scale_1(kind, scores):  # type: ignore[no-untyped-def]
+        loss = real_loss(kind, scores)
+        return loss * torch.nan if scores.shape[-1] > 9 else loss  # scale 0 scores are 9 wide
+
+    monkeypatch.setattr(trainer, "generator_loss", nan_at_scale_1)
+    out = tmp_path / "m"
+    result = run("train", tiny_image_path, "--out", out, *TINY_ARGS, "--iters", "3",
+                 "--iters-finest", "2")
+    assert result.exit_code == 1
+    assert "diverged at scale 1" in result.stderr and "finished scales are kept" in result.stderr
+    assert "PARTIAL: 1 of 3" in run("info", out).stdout
+
+
+def test_unwritable_output_is_reported_before_training(tiny_image_path: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    result = run("train", tiny_image_path, "--out", blocker / "model", *TINY_ARGS)
+    assert result.exit_code == 1 and "cannot write here" in result.stderr
+
+
+def test_full_disk_is_reported_before_training(tiny_image_path: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil as shutil_module
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil_module, "disk_usage", lambda path: usage(10**9, 10**9 - 1000, 1000))
+    result = run("train", tiny_image_path, "--out", tmp_path / "m", *TINY_ARGS)
+    assert result.exit_code == 1 and "MB free on this disk" in result.stderr
+    assert not (tmp_path / "m" / "config.yaml").exists()
+
+
+def test_max_size_that_does_not_fit_in_memory_names_one_that_does(
+        tiny_image_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from models import resume
+
+    monkeypatch.setattr(resume, "available_memory_bytes", lambda: 520_000_000)
+    result = run("train", tiny_image_path, "--out", tmp_path / "m", *TINY_ARGS)
+    assert result.exit_code == 2
+    assert "--max-size 32 needs about" in result.stderr and "use --max-size" in result.stderr
