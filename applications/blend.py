@@ -60,13 +60,14 @@ def harmonize(model: SinGAN, pasted: torch.Tensor, mask: torch.Tensor, start_sca
         pasted: 1x3xhxw in [-1, 1], the naive paste (resized to the model's size).
         mask: 1x1xhxw in {0, 1}, 1 on the pasted object.
         finetune_iters: > 0 first fine-tunes scales start_scale..finest with the pasted image
-            as their input: adversarially towards the image's patches, reconstructing the
-            background outside the mask (needs the discriminators loaded; modifies `model`).
+            as their input: reconstructing the pasted image (which keeps the object's shape)
+            while the adversarial loss pulls its patches towards the image's (ConSinGAN's
+            harmonization fine-tune; needs the discriminators loaded; modifies `model`).
     Returns:
         (raw generator output, blended output), each 1x3xHxW in [-1, 1] at the model's size.
     """
     if finetune_iters > 0:
-        _finetune_on(model, pasted, mask, start_scale, finetune_iters, seed or 0)
+        _finetune_on(model, pasted, start_scale, finetune_iters, seed or 0)
     return _inject_and_blend(model, pasted, mask, start_scale, HARMONIZE_DILATION, seed)
 
 
@@ -76,18 +77,17 @@ def edit(model: SinGAN, edited: torch.Tensor, mask: torch.Tensor, start_scale: i
     return _inject_and_blend(model, edited, mask, start_scale, EDIT_DILATION, seed)
 
 
-def _finetune_on(model: SinGAN, pasted: torch.Tensor, mask: torch.Tensor, start_scale: int,
-                 iters: int, seed: int) -> None:
-    """Fine-tune scales start_scale.. so that the pasted image, fed at start_scale, comes out in
-    the image's style while the background stays (ConSinGAN's harmonization fine-tune)."""
+def _finetune_on(model: SinGAN, pasted: torch.Tensor, start_scale: int, iters: int,
+                 seed: int) -> None:
+    """Fine-tune scales start_scale.. on the pasted image: it is their input and their
+    reconstruction target, while the discriminator keeps the training image as real."""
     sizes = model.geometry.sizes
-    pasted = pasted.to(model.device)
+    full = resize(pasted.to(model.device), sizes[-1])
     for scale in range(start_scale, model.num_trained):
         if scale == start_scale:
-            prev = resize(resize(pasted, sizes[-1]), sizes[scale])
+            prev = resize(full, sizes[scale])
         else:
-            prev = resize(model.generate(start_scale=start_scale, init=pasted, stop_scale=scale - 1),
+            prev = resize(model.generate(start_scale=start_scale, init=full, stop_scale=scale - 1),
                           sizes[scale])
-        outside = 1 - soft_mask(resize(mask.to(model.device), sizes[scale]).round(), 1)
         finetune_scale(model, scale, iters, fake_input=lambda prev=prev: prev, rec_input=prev,
-                       rec_mask=outside, seed=seed + scale)
+                       rec_target=resize(full, sizes[scale]).clamp(-1, 1), seed=seed + scale)

@@ -6,6 +6,11 @@
 The model is trained on the low-resolution image itself with reconstruction weight 100 and a
 scale ratio of about 2^(-1/3), so that the finest generator has learned to add the detail of a
 2^(1/3) upsampling; k = round(log(factor) / log(1 / r)) such steps reach the factor.
+
+`detail` scales the generator's residual at every step. 1.0 is the paper's procedure; measured
+on zebra.png downscaled 4x and enlarged 4x again it over-sharpens as the steps compound (PSNR
+17.4 dB vs 23.0 for bicubic, Laplacian variance 3412 vs 951 for the original). 0.35 loses about
+0.7 dB of PSNR and is 5x sharper than bicubic (see benchmarks/sr_quality.py).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from models.singan import SinGAN
 
 SR_SCALE_FACTOR = 2 ** (-1 / 3)
 SR_REC_WEIGHT = 100.0
+DEFAULT_DETAIL = 0.35
 
 
 def sr_config(config: TrainConfig, image_size: tuple[int, int],
@@ -45,9 +51,11 @@ def sr_steps(factor: float, scale_factor: float) -> int:
 
 @torch.no_grad()
 def super_resolve(model: SinGAN, factor: float, seed: int | None = 0,
-                  image: torch.Tensor | None = None) -> torch.Tensor:
+                  image: torch.Tensor | None = None, detail: float = DEFAULT_DETAIL) -> torch.Tensor:
     """Upscale `image` (default: the model's training image) by `factor` > 1.
 
+    Args:
+        detail: weight of the generator's added detail per step (0 = bicubic, 1 = the paper).
     Returns 1x3xHxW in [-1, 1] with H, W = round(factor * h), round(factor * w) exactly.
     """
     if factor <= 1:
@@ -64,5 +72,5 @@ def super_resolve(model: SinGAN, factor: float, seed: int | None = 0,
         size = (round(height * scale), round(width * scale))
         prev = resize(out, size)
         noise = torch.randn(prev.shape, generator=gen).to(model.device)
-        out = finest(amp * noise, prev)
+        out = prev + detail * (finest(amp * noise, prev) - prev)
     return out.clamp(-1, 1)

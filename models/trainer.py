@@ -84,7 +84,7 @@ class _ScaleTrainer:
         self.model, self.scale, self.config = model, scale, config
         self.real = build_pyramid(model.image, model.geometry)[scale]
         self.size = model.geometry.sizes[scale]
-        self.rec_mask: torch.Tensor | None = None  # weights of the reconstruction loss (1 = all)
+        self.rec_target = self.real  # what the reconstruction term aims at
         self.make_fake_input: Callable[[], torch.Tensor] = self._random_coarser_image
         channels = config.channels_at(scale)
         self.generator = Generator(channels, config.num_layers, config.kernel_size).to(device)
@@ -143,10 +143,7 @@ class _ScaleTrainer:
             self.opt_g.zero_grad(set_to_none=True)
             adv = generator_loss(config.loss, d(self.fake(prev)))
             rec_out = self.generator(self.noise_amp * self.rec_noise, self.prev_rec)
-            if self.rec_mask is None:
-                rec = F.mse_loss(rec_out, self.real)
-            else:
-                rec = (self.rec_mask * (rec_out - self.real) ** 2).mean()
+            rec = F.mse_loss(rec_out, self.rec_target)
             g_loss = adv + config.rec_weight * rec
             g_loss.backward()
             self.opt_g.step()
@@ -200,7 +197,7 @@ def train(image: torch.Tensor, config: TrainConfig, save_dir: Path | None = None
 
 
 def finetune_scale(model: SinGAN, scale: int, iters: int, fake_input: Callable[[], torch.Tensor],
-                   rec_input: torch.Tensor | None = None, rec_mask: torch.Tensor | None = None,
+                   rec_input: torch.Tensor | None = None, rec_target: torch.Tensor | None = None,
                    seed: int = 0) -> SinGAN:
     """Continue training the trained scale `scale` with another generator input, in place.
 
@@ -210,7 +207,8 @@ def finetune_scale(model: SinGAN, scale: int, iters: int, fake_input: Callable[[
         fake_input: returns the generator's input ("prev") for the adversarial steps,
             1x3xh_nxw_n at the scale's size (e.g. a quantized or pasted image).
         rec_input: the input for the reconstruction term (default: the usual reconstruction).
-        rec_mask: 1x1xh_nxw_n weights of the reconstruction loss (default: everywhere).
+        rec_target: what the reconstruction should give (default: the training image at this
+            scale). The discriminator always sees the training image as real.
     Returns:
         the same model, with generators[scale] replaced by the fine-tuned one (eval mode).
     """
@@ -222,7 +220,8 @@ def finetune_scale(model: SinGAN, scale: int, iters: int, fake_input: Callable[[
     trainer.make_fake_input = fake_input
     if rec_input is not None:
         trainer.prev_rec = rec_input
-    trainer.rec_mask = rec_mask
+    if rec_target is not None:
+        trainer.rec_target = rec_target
     for _ in range(trainer.iters):
         trainer.step()
     model.generators[scale] = trainer.generator.eval().requires_grad_(False)

@@ -24,7 +24,7 @@ def harmonize_command(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG [default: "
                                              "<pasted>_harmonized.png].")] = None,
     start_scale: Annotated[int | None, typer.Option(min=0, help="Scale that receives the paste "
-                                                    "[default: finest - 2].")] = None,
+                                                    "[default: finest - 3].")] = None,
     finetune: Annotated[int, typer.Option(min=0, help="Fine-tune iterations per scale on the "
                                           "pasted image first (0 = off; 100-300 is typical).")] = 0,
     seed: Annotated[int | None, typer.Option(help="Same seed, same output.")] = 0,
@@ -37,7 +37,7 @@ def harmonize_command(
 
         model, image, region = load_model_image_mask(model_dir, pasted, mask,
                                                      with_discriminators=finetune > 0)
-        scale = default_start_scale(model, 2) if start_scale is None else start_scale
+        scale = default_start_scale(model, 3) if start_scale is None else start_scale
         model.check_scale(scale)
         _, blended = harmonize(model, image, region, scale, seed=seed, finetune_iters=finetune)
         emit(save_image(blended, out or pasted.with_name(f"{pasted.stem}_harmonized.png")))

@@ -37,6 +37,9 @@ def sr_command(
                                              "<image>_x<factor>.png].")] = None,
     model_dir: Annotated[Path | None, typer.Option("--model", help="SR model directory: trained "
                                                    "and saved there on first use, reused after.")] = None,
+    detail: Annotated[float, typer.Option(min=0.0, max=1.0, help="Strength of the added detail "
+                                          "per step: 0 = bicubic, 1 = the paper's full residual "
+                                          "(over-sharpens).")] = 0.35,
     preset: PresetOption = Preset.default,
     config: ConfigOption = None,
     max_size: MaxSizeOption = None,
@@ -72,5 +75,6 @@ def sr_command(
                 target = model_dir or Path(scratch) / "model"
                 run_training(image, target, cfg, resume=False, force=False, quiet_result=True)
                 model = load_model(target)
-        big = super_resolve(model, factor, seed=cfg.seed, image=low_res.to(model.device))
+        big = super_resolve(model, factor, seed=cfg.seed, image=low_res.to(model.device),
+                            detail=detail)
         emit(save_image(big, out))

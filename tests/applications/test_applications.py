@@ -115,3 +115,13 @@ def test_higher_start_scale_moves_less(tiny_model) -> None:  # type: ignore[no-u
         return sum((a - b).abs().mean().item() for a, b in zip(frames, frames[1:], strict=False))
 
     assert motion(2) < motion(0)
+
+
+def test_sr_detail_zero_is_bicubic_and_more_detail_moves_further(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    from models.geometry import resize
+
+    bicubic = resize(tiny_model.image, (48, 64)).clamp(-1, 1)
+    assert torch.allclose(super_resolve(tiny_model, 2.0, detail=0.0), bicubic, atol=1e-6)
+    half = (super_resolve(tiny_model, 2.0, detail=0.5) - bicubic).abs().mean()
+    full = (super_resolve(tiny_model, 2.0, detail=1.0) - bicubic).abs().mean()
+    assert 0 < half < full
