@@ -23,7 +23,7 @@ def edit_command(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG [default: "
                                              "<edited>_edited.png].")] = None,
     start_scale: Annotated[int | None, typer.Option(min=0, help="Scale that receives the edit "
-                                                    "[default: finest - 3].")] = None,
+                                                    "[default: finest - 4].")] = None,
     seed: Annotated[int | None, typer.Option(help="Same seed, same output.")] = 0,
 ) -> None:
     """Blend an edit (paths of the blended and the raw output to stdout)."""
@@ -33,7 +33,7 @@ def edit_command(
         from singan_cli.inputs import load_model_image_mask
 
         model, image, region = load_model_image_mask(model_dir, edited, mask)
-        scale = default_start_scale(model, 3) if start_scale is None else start_scale
+        scale = default_start_scale(model, 4) if start_scale is None else start_scale
         model.check_scale(scale)
         raw, blended = edit(model, image, region, scale, seed=seed)
         out = out or edited.with_name(f"{edited.stem}_edited.png")
