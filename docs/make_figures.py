@@ -62,12 +62,13 @@ def main() -> None:
 
         # harmonize: a block of the photo pasted elsewhere with its colours shifted
         pasted = real.clone()
-        bh, bw = h // 4, w // 5
-        block = real[..., h // 2: h // 2 + bh, w // 8: w // 8 + bw]
-        pasted[..., h // 3: h // 3 + bh, w // 2: w // 2 + bw] = (block * 0.6 + torch.tensor(
-            [0.35, -0.1, -0.3]).view(1, 3, 1, 1)).clamp(-1, 1)
+        bh, bw = h // 3, w // 8
+        block = real[..., h // 2: h // 2 + bh, 0: bw]  # the lattice tower on the left edge
+        top, left = h // 6, (w * 5) // 8
+        pasted[..., top: top + bh, left: left + bw] = (block * 0.7 + torch.tensor(
+            [0.45, 0.1, -0.35]).view(1, 3, 1, 1)).clamp(-1, 1)  # tinted orange: not dusk light
         mask = np.zeros((h, w), dtype=np.uint8)
-        mask[h // 3: h // 3 + bh, w // 2: w // 2 + bw] = 255
+        mask[top: top + bh, left: left + bw] = 255
         save_image(pasted, tmp / "pasted.png")
         save_image(np.repeat(mask[..., None], 3, axis=2), tmp / "mask.png")
         harmonized = singan("harmonize", args.model, tmp / "pasted.png", "--mask", tmp / "mask.png",
@@ -76,21 +77,21 @@ def main() -> None:
 
         # edit: a block moved, leaving hard seams
         edited = real.clone()
-        edited[..., h // 3: h // 3 + bh, w // 2: w // 2 + bw] = block
+        edited[..., top: top + bh, left: left + bw] = block  # the tower copied, hard seams
         save_image(edited, tmp / "edited.png")
         edit_out = singan("edit", args.model, tmp / "edited.png", "--mask", tmp / "mask.png",
                           "--out", tmp / "e.png")
         sheet([tmp / "edited.png", *edit_out], DOCS / "edit.png")
 
         gif = singan("animate", args.model, "--out", DOCS / "animation.gif", "--frames", 30,
-                     "--fps", 10, "--start-scale", 1)
+                     "--fps", 10)
         print(*gif)
 
-        if args.sr:
-            low = resize(real, (h // 4, w // 4)).clamp(-1, 1)
+        if args.sr:  # the photo at half size, enlarged 2x: bicubic | singan sr | the original
+            low = resize(real, (h // 2, w // 2)).clamp(-1, 1)
             save_image(low, tmp / "low.png")
-            (big,) = singan("sr", tmp / "low.png", "--factor", 4, "--out", tmp / "sr.png")
-            bicubic = resize(load_image(tmp / "low.png"), (h, w)).clamp(-1, 1)
+            (big,) = singan("sr", tmp / "low.png", "--factor", 2, "--out", tmp / "sr.png")
+            bicubic = resize(load_image(tmp / "low.png"), tuple(load_image(big).shape[-2:])).clamp(-1, 1)
             sheet([bicubic, big, real], DOCS / "sr.png")
 
 
