@@ -100,7 +100,7 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
     import yaml
 
     from models.checkpoint import CONFIG_FILE
-    from models.errors import TrainingError
+    from models.errors import ImageError, TrainingError
     from models.image_io import load_image
     from models.resume import TrainingLock, check_memory, prepare_output
     from models.trainer import new_model, train
@@ -110,7 +110,10 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
     image = load_image(image_path, cfg.max_size, notes)
     for note in notes:
         say(note)
-    model = new_model(image, cfg)
+    try:
+        model = new_model(image, cfg)
+    except ImageError as exc:  # the geometry does not know the file's name
+        raise ImageError(f"{image_path}: {exc}") from None
     if dry_run:
         say(yaml.safe_dump({"config": cfg.to_dict()}, sort_keys=False).rstrip())
         for n, (h, w) in enumerate(model.geometry.sizes):

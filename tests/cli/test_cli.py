@@ -125,7 +125,7 @@ def test_train_tiny_image_names_the_minimum(tmp_path: Path) -> None:
     Image.new("RGB", (10, 8)).save(path)
     result = run("train", path, "--out", tmp_path / "m", *TINY_ARGS)
     assert result.exit_code == 1
-    assert "at least min_size = 14 px" in result.stderr
+    assert "at least min_size = 14 px" in result.stderr and str(path) in result.stderr
 
 
 def test_train_bad_config_file(tiny_image_path: Path, tmp_path: Path) -> None:
