@@ -54,4 +54,4 @@ class TrainingProgress:
             if self.progress.disable:
                 say(message)
             else:
-                self.progress.console.log(message, markup=False, highlight=False)
+                self.progress.console.print(message, markup=False, highlight=False)
