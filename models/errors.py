@@ -23,3 +23,7 @@ class ModelDirError(SinganError):
 
 class TrainingError(SinganError):
     """Training cannot go on (e.g. a loss became NaN)."""
+
+
+class OutputError(SinganError):
+    """A result or model file that cannot be written (permissions, full disk, bad path)."""

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from models.errors import ImageError
+from models.errors import ImageError, OutputError
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:
@@ -136,18 +136,26 @@ def _current_umask() -> int:
 
 
 def atomic_write(path: Path, write) -> Path:  # type: ignore[no-untyped-def]
-    """Call write(tmp_path) then rename onto `path`, so `path` is never half-written."""
+    """Call write(tmp_path) then rename onto `path`, so `path` is never half-written.
+
+    OS errors (permissions, a full disk, a file where a folder should be) become OutputError;
+    the temp file is removed and an existing `path` is left as it was.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
+    tmp: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+        os.close(fd)
         write(Path(tmp))
         os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc}); check the folder's "
+                          f"permissions and free disk space") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
     return path
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from models.errors import SinganError, UsageError
+from models.errors import OutputError, SinganError, UsageError
 
 
 @cache
@@ -57,7 +57,11 @@ def emit(path: Path) -> None:
 
 def next_free_paths(directory: Path, stem: str, suffix: str, count: int) -> list[Path]:
     """`count` paths directory/stem_NNN.suffix that do not exist yet (never overwrite results)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{directory}: cannot create the output folder ({exc.strerror or exc}); "
+                          f"choose another --out") from None
     taken = {p.name for p in directory.glob(f"{stem}_*{suffix}")}
     paths: list[Path] = []
     index = 0

@@ -240,3 +240,9 @@ def test_max_size_that_does_not_fit_in_memory_names_one_that_does(
     result = run("train", tiny_image_path, "--out", tmp_path / "m", *TINY_ARGS)
     assert result.exit_code == 2
     assert "--max-size 32 needs about" in result.stderr and "use --max-size" in result.stderr
+
+
+def test_sample_into_an_unusable_folder(tiny_model_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    result = run("sample", tiny_model_dir, "--out", tmp_path / "f" / "s")
+    assert result.exit_code == 1 and "cannot create the output folder" in result.stderr

@@ -109,3 +109,28 @@ def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path) -> None:
+    from models.errors import OutputError
+    from models.image_io import atomic_write
+
+    target = tmp_path / "result.png"
+    target.write_bytes(b"old")
+
+    def disk_full(tmp: Path) -> None:
+        tmp.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputError, match="No space left on device"):
+        atomic_write(target, disk_full)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["result.png"]
+
+
+def test_output_under_a_file_is_an_output_error(tmp_path: Path) -> None:
+    from models.errors import OutputError
+
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(OutputError, match="cannot write"):
+        save_image(torch.zeros(1, 3, 4, 4), tmp_path / "f" / "x.png")
