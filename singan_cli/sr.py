@@ -59,12 +59,9 @@ def sr_command(
         from models.config import resolve_config
         from models.image_io import load_image, save_image
 
+        overrides = training_overrides(locals())
         out = out or image.with_name(f"{image.stem}_x{factor:g}.png")
         low_res = load_image(image)
-        overrides = training_overrides(max_size=max_size, min_size=min_size,
-                                       scale_factor=scale_factor, iters=iters,
-                                       iters_finest=iters_finest, loss=loss,
-                                       spectral_norm=spectral_norm, seed=seed, device=device)
         cfg = sr_config(resolve_config(preset.value, config, overrides),
                         tuple(low_res.shape[-2:]), frozenset(overrides))
         if model_dir is not None and (model_dir / CONFIG_FILE).exists():

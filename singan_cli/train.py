@@ -52,9 +52,15 @@ SeedOption = Annotated[int | None, typer.Option(help="Random seed (weights and n
 DeviceOption = Annotated[Device | None, typer.Option(help="Where to train.")]
 
 
-def training_overrides(**flags: Any) -> dict[str, Any]:
-    """CLI flag values -> config overrides (enums to their values, None dropped)."""
-    return {k: (v.value if isinstance(v, Enum) else v) for k, v in flags.items() if v is not None}
+TRAINING_FLAGS = ("max_size", "min_size", "scale_factor", "iters", "iters_finest", "loss",
+                  "spectral_norm", "seed", "device")
+
+
+def training_overrides(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The training flags among a command's arguments -> config overrides (enums to their
+    values; flags left unset, None, keep the preset / config-file value)."""
+    values = {k: arguments[k] for k in TRAINING_FLAGS}
+    return {k: (v.value if isinstance(v, Enum) else v) for k, v in values.items() if v is not None}
 
 
 def train_command(
@@ -81,11 +87,7 @@ def train_command(
     with user_errors():
         from models.config import resolve_config
 
-        overrides = training_overrides(max_size=max_size, min_size=min_size,
-                                       scale_factor=scale_factor, iters=iters,
-                                       iters_finest=iters_finest, loss=loss,
-                                       spectral_norm=spectral_norm, seed=seed, device=device)
-        cfg = resolve_config(preset.value, config, overrides)
+        cfg = resolve_config(preset.value, config, training_overrides(locals()))
         out = out or Path(f"{image.stem}-singan")
         run_training(image, out, cfg, resume=resume, force=force, dry_run=dry_run)
 
