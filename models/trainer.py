@@ -93,19 +93,20 @@ class _ScaleTrainer:
         if continue_from is not None:
             self.generator.load_state_dict(model.generators[continue_from].state_dict())
             self.discriminator.load_state_dict(model.discriminators[continue_from].state_dict())
-        if scale < model.num_trained:  # fine-tuning a trained scale keeps its noise amplitude
-            self.noise_amp = model.noise_amps[scale]
+        # reconstruction path: fixed noise z_rec at the coarsest scale, zero noise above
         if scale == 0:
-            self.prev_rec = torch.zeros_like(self.real)
-            self.noise_amp = 1.0
             assert model.z_rec is not None
-            self.rec_noise = model.z_rec
+            self.prev_rec, self.rec_noise = torch.zeros_like(self.real), model.z_rec
         else:
             self.prev_rec = resize(model.reconstruct(scale - 1), self.size)
-            if scale >= model.num_trained:
-                rmse = torch.sqrt(F.mse_loss(self.real, self.prev_rec)).item()
-                self.noise_amp = config.noise_amp_weight * rmse
             self.rec_noise = torch.zeros_like(self.real)
+        if scale < model.num_trained:  # fine-tuning a trained scale keeps its noise amplitude
+            self.noise_amp = model.noise_amps[scale]
+        elif scale == 0:
+            self.noise_amp = 1.0
+        else:
+            rmse = torch.sqrt(F.mse_loss(self.real, self.prev_rec)).item()
+            self.noise_amp = config.noise_amp_weight * rmse
         self.iters = iters or config.iters_at(scale, model.geometry.num_scales)
         betas = (config.beta1, 0.999)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=betas)
