@@ -246,3 +246,12 @@ def test_sample_into_an_unusable_folder(tiny_model_dir: Path, tmp_path: Path) ->
     (tmp_path / "f").write_text("x")
     result = run("sample", tiny_model_dir, "--out", tmp_path / "f" / "s")
     assert result.exit_code == 1 and "cannot create the output folder" in result.stderr
+
+
+def test_python_m_ignores_a_models_folder_in_the_working_directory(tmp_path: Path) -> None:
+    shadow = tmp_path / "models"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text('raise SystemExit("imported the user folder")\n')
+    result = subprocess.run([sys.executable, "-m", "singan_cli", "--version"], cwd=tmp_path,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and result.stdout.startswith("singan "), result.stderr
