@@ -236,7 +236,7 @@ def test_max_size_that_does_not_fit_in_memory_names_one_that_does(
         tiny_image_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from models import resume
 
-    monkeypatch.setattr(resume, "available_memory_bytes", lambda: 520_000_000)
+    monkeypatch.setattr(resume, "available_memory_bytes", lambda: resume.TORCH_BASE_BYTES + 5_000_000)
     result = run("train", tiny_image_path, "--out", tmp_path / "m", *TINY_ARGS)
     assert result.exit_code == 2
     assert "--max-size 32 needs about" in result.stderr and "use --max-size" in result.stderr
