@@ -70,8 +70,7 @@ def sr_command(
         else:
             with tempfile.TemporaryDirectory(prefix="singan-sr-") as scratch:
                 target = model_dir or Path(scratch) / "model"
-                run_training(image, target, cfg, resume=False, force=False, quiet_result=True)
-                model = load_model(target)
+                model = run_training(image, target, cfg, quiet_result=True)
         big = super_resolve(model, factor, seed=cfg.seed, image=low_res.to(model.device),
                             detail=detail)
         emit(save_image(big, out))
