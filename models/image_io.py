@@ -110,6 +110,11 @@ def load_image(path: Path, max_size: int | None = None, notes: list[str] | None 
     return pil_to_tensor(read_rgb(path, max_size, notes))
 
 
+def same_aspect(size: tuple[int, int], other: tuple[int, int], tolerance: float = 0.02) -> bool:
+    """Whether two (h, w) sizes have the same width/height ratio within `tolerance` (relative)."""
+    return abs(size[1] / size[0] - other[1] / other[0]) <= tolerance * (other[1] / other[0])
+
+
 def load_mask(path: Path, size: tuple[int, int]) -> torch.Tensor:
     """Read a mask (any image; white = region) as 1x1xHxW in {0, 1} at `size` (h, w).
 
@@ -119,7 +124,7 @@ def load_mask(path: Path, size: tuple[int, int]) -> torch.Tensor:
     gray = read_rgb(path).convert("L")
     height, width = size
     if (gray.height, gray.width) != (height, width):
-        if abs(gray.width / gray.height - width / height) > 0.02 * (width / height):
+        if not same_aspect((gray.height, gray.width), size):
             raise ImageError(f"{path}: mask is {gray.width}x{gray.height} but the image is "
                              f"{width}x{height}; make a mask with the image's aspect ratio")
         gray = gray.resize((width, height), Image.Resampling.BILINEAR)
@@ -189,8 +194,7 @@ def save_animation(frames: list[np.ndarray], path: Path, fps: float) -> Path:
 
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == "":
-        path.mkdir(parents=True, exist_ok=True)
+    if suffix == "":  # a folder of frames; save_image creates it
         for i, frame in enumerate(frames):
             save_image(frame, path / f"frame_{i:04d}.png")
         return path

@@ -15,13 +15,13 @@ def load_model_image_mask(model_dir: Path, image_path: Path, mask_path: Path | N
     from models.checkpoint import load_model
     from models.errors import ImageError
     from models.geometry import resize
-    from models.image_io import load_image, load_mask
+    from models.image_io import load_image, load_mask, same_aspect
 
     model = load_model(model_dir, with_discriminators=with_discriminators)
     height, width = model.geometry.sizes[model.num_trained - 1]
     image = load_image(image_path)
     h, w = image.shape[-2:]
-    if abs(w / h - width / height) > 0.02 * (width / height):
+    if not same_aspect((h, w), (height, width)):
         raise ImageError(f"{image_path}: is {w}x{h} but the model's image is {width}x{height}; "
                          f"use an image with the training image's aspect ratio")
     image = resize(image, (height, width)).clamp(-1, 1)
