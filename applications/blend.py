@@ -66,6 +66,7 @@ def harmonize(model: SinGAN, pasted: torch.Tensor, mask: torch.Tensor, start_sca
     Returns:
         (raw generator output, blended output), each 1x3xHxW in [-1, 1] at the model's size.
     """
+    model.check_scale(start_scale)
     if finetune_iters > 0:
         _finetune_on(model, pasted, start_scale, finetune_iters, seed or 0)
     return _inject_and_blend(model, pasted, mask, start_scale, HARMONIZE_DILATION, seed)

@@ -39,7 +39,6 @@ def animate_command(
         from models.image_io import save_animation, tensor_to_uint8
 
         model = load_model(model_dir)
-        model.check_scale(start_scale)
         console = err_console()
         with Progress(console=console, disable=not console.is_terminal, transient=True) as bar:
             task = bar.add_task("frames", total=frames)

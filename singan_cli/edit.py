@@ -34,7 +34,6 @@ def edit_command(
 
         model, image, region = load_model_image_mask(model_dir, edited, mask)
         scale = default_start_scale(model, 4) if start_scale is None else start_scale
-        model.check_scale(scale)
         raw, blended = edit(model, image, region, scale, seed=seed)
         out = out or edited.with_name(f"{edited.stem}_edited.png")
         emit(save_image(blended, out))

@@ -38,6 +38,5 @@ def harmonize_command(
         model, image, region = load_model_image_mask(model_dir, pasted, mask,
                                                      with_discriminators=finetune > 0)
         scale = default_start_scale(model, 3) if start_scale is None else start_scale
-        model.check_scale(scale)
         _, blended = harmonize(model, image, region, scale, seed=seed, finetune_iters=finetune)
         emit(save_image(blended, out or pasted.with_name(f"{pasted.stem}_harmonized.png")))

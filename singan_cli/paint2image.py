@@ -38,7 +38,6 @@ def paint2image_command(
         from singan_cli.inputs import load_model_image_mask
 
         model, image, _ = load_model_image_mask(model_dir, painting, None, with_discriminators=quantize)
-        model.check_scale(start_scale)
         outputs = paint_to_image(model, image, start_scale=start_scale, count=count, seed=seed,
                                  quantize_colors=colors if quantize else 0,
                                  finetune_iters=finetune_iters)
