@@ -4,7 +4,7 @@
 
 The painting is resized to the training size, downscaled to scale K-1 and upsampled to K (so only
 its coarse layout and colours count), then G_K ... G_finest run with fresh noise. With
-`quantize`, the painting is mapped to the training image's palette and scale K is fine-tuned to
+`quantize_colors`, the painting is mapped to the training image's palette and scale K is fine-tuned to
 turn palette-quantized inputs into the image's texture, as in the paper.
 """
 

@@ -9,8 +9,9 @@ scale ratio of about 2^(-1/3), so that the finest generator has learned to add t
 
 `detail` scales the generator's residual at every step. 1.0 is the paper's procedure; measured
 on zebra.png downscaled 4x and enlarged 4x again it over-sharpens as the steps compound (PSNR
-17.4 dB vs 23.0 for bicubic, Laplacian variance 3412 vs 951 for the original). 0.35 loses about
-0.7 dB of PSNR and is 5x sharper than bicubic (see benchmarks/sr_quality.py).
+17.4 dB vs 23.0 for bicubic, Laplacian variance 3412 vs 951 for the original). With 0.35, on
+zebra, stonehenge and angkorwat downscaled 4x: 0.04-0.28 dB below bicubic and 4-7x its Laplacian
+variance (benchmarks/sr_quality.py).
 """
 
 from __future__ import annotations

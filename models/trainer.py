@@ -214,8 +214,8 @@ def finetune_scale(model: SinGAN, scale: int, iters: int, fake_input: Callable[[
         the same model, with generators[scale] replaced by the fine-tuned one (eval mode).
     """
     if len(model.discriminators) <= scale:
-        raise UsageError("fine-tuning needs the model's discriminators; the model directory has "
-                         "no discriminators.safetensors (train the model again)")
+        raise UsageError("fine-tuning needs the model's discriminators: load the model with "
+                         "load_model(..., with_discriminators=True)")
     torch.manual_seed(seed)
     trainer = _ScaleTrainer(model, scale, continue_from=scale, iters=iters)
     trainer.make_fake_input = fake_input
