@@ -210,12 +210,12 @@ def save_animation(frames: list[np.ndarray], path: Path, fps: float) -> Path:
         import importlib.util
 
         if importlib.util.find_spec("imageio_ffmpeg") is None:
-            raise ImageError(f"{path}: writing MP4 needs the video extra: pip install "
+            raise OutputError(f"{path}: writing MP4 needs the video extra: pip install "
                              f"'singan-cli[video]' (or use .gif)")
 
         def write(tmp: Path) -> None:
             iio.imwrite(tmp, np.stack(frames), plugin="FFMPEG", fps=fps)
     else:
-        raise ImageError(f"{path}: unknown animation format '{suffix}'; use .gif, .webp, .mp4 "
+        raise OutputError(f"{path}: unknown animation format '{suffix}'; use .gif, .webp, .mp4 "
                          f"or a folder name without a suffix")
     return atomic_write(path, write)
