@@ -25,6 +25,7 @@ from models.errors import ConfigError
 
 LOSSES = ("wgan-gp", "hinge", "lsgan")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "bf16", "fp32")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class TrainConfig:
     # run
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | mps
+    # bf16 autocast for training (weights and optimiser stay fp32): "auto" uses it where the
+    # device computes bf16 natively (AMX / AVX512-BF16 CPUs, Ampere+ GPUs), fp32 elsewhere
+    precision: str = "auto"  # auto | bf16 | fp32
 
     def channels_at(self, scale: int) -> int:
         """Network width at `scale` (0 = coarsest)."""
@@ -143,6 +147,7 @@ def validate(config: TrainConfig, source: str = "config") -> TrainConfig:
         (c.rec_weight >= 0, "rec_weight", "must be >= 0"),
         (c.noise_amp_weight >= 0, "noise_amp_weight", "must be >= 0"),
         (c.device in DEVICES, "device", f"must be one of {', '.join(DEVICES)}"),
+        (c.precision in PRECISIONS, "precision", f"must be one of {', '.join(PRECISIONS)}"),
     ]
     for ok, key, message in checks:
         if not ok:
@@ -199,5 +204,5 @@ def resolve_config(preset: str = "default", config_file: Path | None = None,
     return validate(config)
 
 
-__all__ = ["LOSSES", "DEVICES", "PRESETS", "TrainConfig", "config_from_dict", "load_config_file",
+__all__ = ["LOSSES", "DEVICES", "PRECISIONS", "PRESETS", "TrainConfig", "config_from_dict", "load_config_file",
            "resolve_config", "validate"]

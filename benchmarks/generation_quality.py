@@ -1,0 +1,79 @@
+"""Train a model per photo and score its samples with `singan eval`: one markdown table.
+
+    python benchmarks/generation_quality.py ../shared/data/Generation/*.jpg ... \\
+        --out /tmp/genq [--preset default] [--config extra.yaml] [--jobs 2] [--count 16]
+
+Each photo is trained with `singan train PHOTO --out OUT/<stem> --force` (the preset and the
+optional config file), timed, then scored with `singan eval -n COUNT --json`. With --jobs 2 two
+trainings run side by side with one thread each (train times are then those of a shared
+machine; use --jobs 1 for the idle-machine time). A model that already has its eval JSON is
+not trained again (delete OUT/<stem>.json to redo it), so an interrupted run can be continued.
+Prints one row per photo (train seconds, swd, coherence, completeness, min l1, copies,
+diversity) and the mean row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+COLUMNS = ("swd", "coherence", "completeness", "min_l1", "copies", "diversity")
+
+
+def run_one(photo: Path, args: argparse.Namespace, threads: int) -> dict:
+    """Train and evaluate one photo (or reuse a finished result); returns its scores."""
+    model = args.out / photo.stem
+    result_file = args.out / f"{photo.stem}.json"
+    if result_file.exists():
+        return json.loads(result_file.read_text())
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    singan = [sys.executable, "-m", "singan_cli"]
+    train = [*singan, "train", str(photo), "--out", str(model), "--force", "--preset", args.preset]
+    if args.config:
+        train += ["--config", str(args.config)]
+    started = time.perf_counter()
+    with open(args.out / f"{photo.stem}.log", "w") as log:
+        subprocess.run(train, env=env, check=True, stdout=log, stderr=log)
+        seconds = time.perf_counter() - started
+        scores_file = args.out / f"{photo.stem}.eval.json"
+        subprocess.run([*singan, "eval", str(model), "-n", str(args.count), "--json",
+                        str(scores_file)], env=env, check=True, stdout=log, stderr=log)
+    scores = json.loads(scores_file.read_text())
+    scores["train_seconds"] = seconds
+    scores["photo"] = photo.name
+    result_file.write_text(json.dumps(scores, indent=2))
+    return scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("photos", type=Path, nargs="+")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--preset", default="default")
+    parser.add_argument("--config", type=Path, default=None)
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--count", type=int, default=16)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    threads = max(1, (os.cpu_count() or 1) // args.jobs)
+    with ThreadPoolExecutor(args.jobs) as pool:
+        rows = list(pool.map(lambda p: run_one(p, args, threads), args.photos))
+
+    print(f"| photo | train s | {' | '.join(COLUMNS)} |")
+    print("|---" * (len(COLUMNS) + 2) + "|")
+    for row in rows:
+        values = " | ".join(f"{row[c]:.2f}" for c in COLUMNS)
+        print(f"| {row['photo']} | {row['train_seconds']:.0f} | {values} |")
+    means = " | ".join(f"{sum(r[c] for r in rows) / len(rows):.2f}" for c in COLUMNS)
+    mean_time = sum(r["train_seconds"] for r in rows) / len(rows)
+    print(f"| **mean** | {mean_time:.0f} | {means} |")
+
+
+if __name__ == "__main__":
+    main()
