@@ -41,9 +41,9 @@ def demo_photo() -> Path:
     return Path(skimage.__file__).parent / "data" / "rocket.jpg"
 
 
-def matmul_peak(size: int = 2048, repeats: int = 10) -> float:
-    """fp32 matmul GFLOP/s (best of `repeats`)."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
+def matmul_peak(dtype: torch.dtype = torch.float32, size: int = 2048, repeats: int = 10) -> float:
+    """Matmul GFLOP/s in `dtype` (best of `repeats`)."""
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
     a @ b
     best = float("inf")
     for _ in range(repeats):
@@ -53,10 +53,11 @@ def matmul_peak(size: int = 2048, repeats: int = 10) -> float:
     return 2 * size ** 3 / best / 1e9
 
 
-def paper_trainer(height: int, width: int) -> _ScaleTrainer:
+def paper_trainer(height: int, width: int, precision: str = "auto") -> _ScaleTrainer:
     """This project's trainer at one scale with the paper preset (width 32)."""
     config = resolve_config("paper", overrides={"device": "cpu", "max_size": max(height, width),
-                                                "min_size": min(height, width)})
+                                                "min_size": min(height, width),
+                                                "precision": precision})
     torch.manual_seed(0)
     model = new_model(torch.rand(1, 3, height, width) * 2 - 1, config)
     return _ScaleTrainer(model, 0)
@@ -122,6 +123,8 @@ def main() -> None:
     rows.append(("threads", str(torch.get_num_threads())))
     peak = matmul_peak()
     rows.append(("fp32 matmul peak", f"{peak:.0f} GFLOP/s"))
+    peak_bf16 = matmul_peak(torch.bfloat16)
+    rows.append(("bf16 matmul peak", f"{peak_bf16:.0f} GFLOP/s"))
 
     model = None
     if not args.skip_train:
@@ -138,7 +141,10 @@ def main() -> None:
         rows.append((f"default preset, total ({image_path.name})", f"{total:.1f} s"))
 
     ours = paper_trainer(188, 250)
-    steps: dict[str, object] = {"singan": ours.step}
+    precision = "bf16" if ours.autocast_dtype is not None else "fp32"
+    steps: dict[str, object] = {f"singan {precision}": ours.step}
+    if precision == "bf16":
+        steps["singan fp32"] = paper_trainer(188, 250, "fp32").step
     if args.reference.exists():
         spec = importlib.util.spec_from_file_location("reference_iteration", args.reference)
         assert spec and spec.loader
@@ -150,11 +156,15 @@ def main() -> None:
     flops = {name: flops_of(step) for name, step in steps.items()}
     medians = time_alternating(steps, args.iters)
     for name, seconds in medians.items():
+        name_peak = peak_bf16 if "bf16" in name else peak
         rows.append((f"paper preset 188x250 w32, {name}", f"{seconds * 1000:.0f} ms/iter, "
                      f"{flops[name] / 1e9:.0f} GFLOP, {flops[name] / seconds / 1e9:.0f} GFLOP/s "
-                     f"({flops[name] / seconds / 1e9 / peak:.0%} of peak)"))
+                     f"({flops[name] / seconds / 1e9 / name_peak:.0%} of its matmul peak)"))
     if "reference" in medians:
-        rows.append(("paper preset / reference", f"{medians['singan'] / medians['reference']:.2f}x"))
+        for name in medians:
+            if name != "reference":
+                rows.append((f"paper preset / reference ({name})",
+                             f"{medians[name] / medians['reference']:.2f}x"))
 
     if model is not None:
         model.generate()
