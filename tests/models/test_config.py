@@ -58,3 +58,23 @@ def test_iteration_schedule_runs_from_coarsest_to_finest() -> None:
     schedule = [cfg.iters_at(n, 5) for n in range(5)]
     assert schedule[0] == 800 and schedule[-1] == 200
     assert schedule == sorted(schedule, reverse=True)
+
+
+def test_precision_is_validated() -> None:
+    assert resolve_config("default").precision == "auto"
+    with pytest.raises(ConfigError, match="precision"):
+        resolve_config("default", overrides={"precision": "fp16"})
+
+
+def test_importing_models_sets_a_short_openmp_spin_unless_the_user_chose(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = "import models, os; print(os.environ['OMP_WAIT_POLICY'], os.environ['GOMP_SPINCOUNT'])"
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    run = lambda extra: subprocess.run([sys.executable, "-c", code], cwd=root, env={**env, **extra},  # noqa: E731
+                                       capture_output=True, text=True, check=True).stdout.split()
+    assert run({}) == ["PASSIVE", "10000"]
+    assert run({"GOMP_SPINCOUNT": "0", "OMP_WAIT_POLICY": "ACTIVE"}) == ["ACTIVE", "0"]

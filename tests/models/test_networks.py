@@ -31,3 +31,52 @@ def test_discriminator_is_a_patch_critic_with_an_11px_receptive_field() -> None:
     bumped[..., 0, 0] = 1
     changed = (d(bumped) - d(base)).abs()[0, 0] > 0
     assert changed[0, 0] and not changed[1:, :].any() and not changed[:, 1:].any()
+
+
+def _batchnorm_pair(channels: int = 5):  # type: ignore[no-untyped-def]
+    from models.networks import RowBatchNorm2d
+
+    torch.manual_seed(0)
+    plain = torch.nn.BatchNorm2d(channels)
+    torch.nn.init.normal_(plain.weight, 1.0, 0.3)
+    torch.nn.init.normal_(plain.bias, 0.0, 0.3)
+    rows = RowBatchNorm2d(channels)
+    rows.load_state_dict(plain.state_dict())
+    return plain, rows
+
+
+def test_row_batchnorm_matches_batchnorm2d_with_its_double_backward() -> None:
+    plain, rows = _batchnorm_pair()
+    assert plain.state_dict().keys() == rows.state_dict().keys()  # checkpoints stay compatible
+    x = torch.randn(2, 5, 7, 9) * 3 + 1
+    results = []
+    for norm, image in ((plain, x.clone()), (rows, x.contiguous(memory_format=torch.channels_last))):
+        image.requires_grad_(True)
+        out = norm(image)
+        # a gradient-penalty-like loss: needs the double backward through the norm
+        (grad,) = torch.autograd.grad((out ** 3).sum(), image, create_graph=True)
+        (grad.square().sum() + out.sum()).backward()
+        results.append((out, grad, norm.weight.grad, norm.bias.grad, norm.running_mean,
+                        norm.running_var))
+    assert results[1][0].is_contiguous(memory_format=torch.channels_last)
+    for a, b in zip(*results):
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-4)
+    plain.eval()
+    rows.eval()
+    cl = x.contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(plain(x), rows(cl), atol=1e-5)
+
+
+def test_networks_are_channels_last_so_the_fast_path_is_taken() -> None:
+    from models.networks import RowBatchNorm2d
+
+    g, d = Generator(channels=8), Discriminator(channels=8, spectral_norm=True)
+    seen = []
+    for net in (g, d):
+        for module in net.modules():
+            if isinstance(module, RowBatchNorm2d):
+                module.register_forward_pre_hook(
+                    lambda m, args: seen.append(args[0].is_contiguous(memory_format=torch.channels_last)))
+    prev = torch.rand(1, 3, 12, 16)  # a plain NCHW input, as the applications pass
+    d(g(torch.randn_like(prev), prev))
+    assert seen and all(seen)

@@ -49,3 +49,34 @@ def test_training_progress_reports_every_scale(tiny_image_path, tiny_config) -> 
     assert done == [0, 1, 2]
     assert model.num_trained == 3
     assert all({"d", "g_adv", "rec"} <= set(e.losses) for e in events)
+
+
+def test_a_bf16_step_with_a_nonfinite_gradient_is_redone_in_fp32(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    """oneDNN's bf16 weight gradients are now and then NaN; such a step is recomputed in fp32."""
+    import dataclasses
+
+    from models.trainer import _ScaleTrainer
+
+    model = dataclasses.replace(tiny_model, config=dataclasses.replace(tiny_model.config,
+                                                                       precision="bf16"))
+    model.discriminators = list(tiny_model.discriminators)
+    model.generators = list(tiny_model.generators)
+    trainer = _ScaleTrainer(model, 1, iters=2)
+    assert trainer.autocast_dtype == torch.bfloat16
+    poisoned = next(trainer.discriminator.parameters())
+    # NaN gradient whenever bf16 autocast is on (the bug), a clean one in fp32
+    poisoned.register_hook(lambda g: torch.full_like(g, float("nan"))
+                           if torch.is_autocast_enabled("cpu") else g)
+    losses = trainer.step()
+    assert trainer.fp32_retries == trainer.config.d_steps
+    assert all(torch.isfinite(p).all() for p in trainer.discriminator.parameters())
+    assert all(torch.isfinite(torch.tensor(v)) for v in losses.values())
+
+
+def test_precision_fp32_turns_autocast_off_and_bf16_forces_it() -> None:
+    from models.trainer import autocast_dtype
+
+    cpu = torch.device("cpu")
+    assert autocast_dtype("fp32", cpu) is None
+    assert autocast_dtype("bf16", cpu) == torch.bfloat16
+    assert autocast_dtype("auto", torch.device("meta")) is None  # no native bf16 known: fp32
