@@ -204,5 +204,5 @@ def resolve_config(preset: str = "default", config_file: Path | None = None,
     return validate(config)
 
 
-__all__ = ["LOSSES", "DEVICES", "PRECISIONS", "PRESETS", "TrainConfig", "config_from_dict", "load_config_file",
-           "resolve_config", "validate"]
+__all__ = ["LOSSES", "DEVICES", "PRECISIONS", "PRESETS", "TrainConfig", "config_from_dict",
+           "load_config_file", "resolve_config", "validate"]

@@ -59,7 +59,7 @@ def test_row_batchnorm_matches_batchnorm2d_with_its_double_backward() -> None:
         results.append((out, grad, norm.weight.grad, norm.bias.grad, norm.running_mean,
                         norm.running_var))
     assert results[1][0].is_contiguous(memory_format=torch.channels_last)
-    for a, b in zip(*results):
+    for a, b in zip(*results, strict=True):
         assert torch.allclose(a, b, rtol=1e-4, atol=1e-4)
     plain.eval()
     rows.eval()
