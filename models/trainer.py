@@ -161,19 +161,19 @@ class _ScaleTrainer:
         config, d = self.config, self.discriminator
         prev = self.make_fake_input()
 
-        def d_loss_fn() -> dict[str, torch.Tensor]:
+        def d_loss_fn() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
             with torch.no_grad():
                 fake = self.fake(prev)
             loss = discriminator_loss(config.loss, d(self.real), d(fake))
             if config.loss == "wgan-gp" and config.gp_weight > 0:
                 loss = loss + config.gp_weight * gradient_penalty(d, self.real, fake)
-            return {"d": loss}
+            return loss, {"d": loss}
 
-        def g_loss_fn() -> dict[str, torch.Tensor]:
+        def g_loss_fn() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
             adv = generator_loss(config.loss, d(self.fake(prev)))
             rec_out = self.generator(self.noise_amp * self.rec_noise, self.prev_rec)
             rec = F.mse_loss(rec_out, self.rec_target)
-            return {"g": adv + config.rec_weight * rec, "g_adv": adv, "rec": rec}
+            return adv + config.rec_weight * rec, {"g_adv": adv, "rec": rec}
 
         d.requires_grad_(True)
         for _ in range(config.d_steps):
@@ -187,26 +187,30 @@ class _ScaleTrainer:
                 "rec": g_losses["rec"].item()}
 
     def _update(self, optimizer: torch.optim.Optimizer,
-                loss_fn: Callable[[], dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
-        """One optimiser step on the first loss that loss_fn returns; returns all its losses.
+                loss_fn: Callable[[], tuple[torch.Tensor, dict[str, torch.Tensor]]],
+                ) -> dict[str, torch.Tensor]:
+        """One optimiser step on the loss that loss_fn returns; returns its reported losses.
 
         oneDNN's bf16 (AMX) weight-gradient kernels now and then return a non-finite value
-        (measured: about 1 in 1000 backward passes of a 32-channel 3x3 conv at 41x63 px, never
+        (measured: 1 to 11 in 1000 backward passes of a 32-channel 3x3 conv at 41x63 px, never
         in fp32), which would poison the weights for good. So, as AMP's grad scaler does, the
         gradients are checked before the step; a bf16 step with a non-finite gradient is
         recomputed in fp32.
         """
-        optimizer.zero_grad(set_to_none=True)
-        losses = loss_fn()
-        next(iter(losses.values())).backward()
+
+        def backward() -> dict[str, torch.Tensor]:
+            optimizer.zero_grad(set_to_none=True)
+            loss, reported = loss_fn()
+            loss.backward()
+            return reported
+
+        reported = backward()
         if self.autocast_dtype is not None and not _finite_gradients(optimizer):
             self.fp32_retries += 1
-            optimizer.zero_grad(set_to_none=True)
             with torch.autocast(self.model.device.type, enabled=False):
-                losses = loss_fn()
-                next(iter(losses.values())).backward()
+                reported = backward()
         optimizer.step()
-        return losses
+        return reported
 
 
 def _finite_gradients(optimizer: torch.optim.Optimizer) -> bool:
