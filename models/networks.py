@@ -29,8 +29,11 @@ class RowBatchNorm2d(nn.BatchNorm2d):
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)
         use_batch_stats = self.training or not self.track_running_stats
+        # momentum None means a cumulative average in BatchNorm2d; keep that meaning
+        momentum = (self.momentum if self.momentum is not None
+                    else 1.0 / max(1.0, float(self.num_batches_tracked)))
         out = nn.functional.batch_norm(rows, self.running_mean, self.running_var, self.weight,
-                                       self.bias, use_batch_stats, self.momentum or 0.0, self.eps)
+                                       self.bias, use_batch_stats, momentum, self.eps)
         return out.reshape(batch, height, width, channels).permute(0, 3, 1, 2)
 
 
