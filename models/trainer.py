@@ -29,6 +29,8 @@ from models.losses import discriminator_loss, generator_loss, gradient_penalty
 from models.networks import Discriminator, Generator
 from models.singan import SinGAN
 
+Z_REC_SEED_OFFSET = 0x5EC_0000  # keeps z_rec's seed away from the sample seeds 0, 1, 2...
+
 
 @dataclass(frozen=True)
 class TrainProgress:
@@ -85,7 +87,9 @@ def new_model(image: torch.Tensor, config: TrainConfig) -> SinGAN:
     geometry = Geometry.for_image(image.shape[-2], image.shape[-1], config.max_size,
                                   config.min_size, config.scale_factor)
     device = resolve_device(config.device)
-    gen = torch.Generator().manual_seed(config.seed)
+    # A stream of its own: seeded like draw_noise(seed=config.seed), sample 0 of every preview
+    # and eval would be the reconstruction instead of a random sample.
+    gen = torch.Generator().manual_seed(Z_REC_SEED_OFFSET + config.seed)
     z_rec = torch.randn(1, 3, *geometry.sizes[0], generator=gen).to(device)
     return SinGAN(config=config, geometry=geometry, image=image.to(device), z_rec=z_rec)
 

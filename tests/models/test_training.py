@@ -36,6 +36,12 @@ def test_samples_vary_with_the_noise(tiny_model) -> None:  # type: ignore[no-unt
     assert (a - b).abs().mean() > 1e-3
 
 
+def test_reconstruction_noise_is_not_the_noise_of_any_low_sample_seed(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    # with a shared seed, sample 0 of every preview and eval was the reconstruction
+    for seed in range(16):
+        assert not torch.allclose(tiny_model.draw_noise(seed=seed)[0], tiny_model.z_rec)
+
+
 def test_training_progress_reports_every_scale(tiny_image_path, tiny_config) -> None:  # type: ignore[no-untyped-def]
     import dataclasses
 
