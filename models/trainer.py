@@ -87,8 +87,8 @@ def new_model(image: torch.Tensor, config: TrainConfig) -> SinGAN:
     geometry = Geometry.for_image(image.shape[-2], image.shape[-1], config.max_size,
                                   config.min_size, config.scale_factor)
     device = resolve_device(config.device)
-    # A stream of its own: seeded like draw_noise(seed=config.seed), sample 0 of every preview
-    # and eval would be the reconstruction instead of a random sample.
+    # Not seeded with config.seed itself: draw_noise(seed=0) would then draw the same scale-0
+    # noise, and sample 0 of every preview and eval would be the reconstruction.
     gen = torch.Generator().manual_seed(Z_REC_SEED_OFFSET + config.seed)
     z_rec = torch.randn(1, 3, *geometry.sizes[0], generator=gen).to(device)
     return SinGAN(config=config, geometry=geometry, image=image.to(device), z_rec=z_rec)
