@@ -143,23 +143,25 @@ def main() -> None:
     ours = paper_trainer(188, 250)
     precision = "bf16" if ours.autocast_dtype is not None else "fp32"
     steps: dict[str, object] = {f"singan {precision}": ours.step}
+    peaks = {f"singan {precision}": peak_bf16 if precision == "bf16" else peak}  # per step
     if precision == "bf16":
         steps["singan fp32"] = paper_trainer(188, 250, "fp32").step
+        peaks["singan fp32"] = peak
     if args.reference.exists():
         spec = importlib.util.spec_from_file_location("reference_iteration", args.reference)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         steps["reference"] = module.ReferenceIteration(188, 250, 32).step
+        peaks["reference"] = peak
     for step in steps.values():  # warm up
         step()  # type: ignore[operator]
     flops = {name: flops_of(step) for name, step in steps.items()}
     medians = time_alternating(steps, args.iters)
     for name, seconds in medians.items():
-        name_peak = peak_bf16 if "bf16" in name else peak
         rows.append((f"paper preset 188x250 w32, {name}", f"{seconds * 1000:.0f} ms/iter, "
                      f"{flops[name] / 1e9:.0f} GFLOP, {flops[name] / seconds / 1e9:.0f} GFLOP/s "
-                     f"({flops[name] / seconds / 1e9 / name_peak:.0%} of its matmul peak)"))
+                     f"({flops[name] / seconds / 1e9 / peaks[name]:.0%} of its matmul peak)"))
     if "reference" in medians:
         for name in medians:
             if name != "reference":
