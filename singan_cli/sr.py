@@ -7,29 +7,22 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from singan_cli.common import emit, say, user_errors
 from singan_cli.train import (
     ConfigOption,
-    DeviceOption,
-    ItersFinestOption,
-    ItersOption,
-    LossOption,
-    MaxSizeOption,
-    MinSizeOption,
     Preset,
     PresetOption,
-    ScaleFactorOption,
-    SeedOption,
-    SpectralOption,
     run_training,
     training_overrides,
+    with_training_flags,
 )
 
 
+@with_training_flags
 def sr_command(
     image: Annotated[Path, typer.Argument(help="The low-resolution image to enlarge.")],
     factor: Annotated[float, typer.Option(min=1.01, max=16, help="Enlargement (any value > 1).")] = 4.0,
@@ -42,15 +35,7 @@ def sr_command(
                                           "(over-sharpens).")] = 0.35,
     preset: PresetOption = Preset.default,
     config: ConfigOption = None,
-    max_size: MaxSizeOption = None,
-    min_size: MinSizeOption = None,
-    scale_factor: ScaleFactorOption = None,
-    iters: ItersOption = None,
-    iters_finest: ItersFinestOption = None,
-    loss: LossOption = None,
-    spectral_norm: SpectralOption = None,
-    seed: SeedOption = None,
-    device: DeviceOption = None,
+    **training: Any,
 ) -> None:
     """Enlarge IMAGE by --factor, adding detail learned from IMAGE itself (output path to stdout)."""
     with user_errors():
@@ -59,7 +44,7 @@ def sr_command(
         from models.config import resolve_config
         from models.image_io import load_image, save_image
 
-        overrides = training_overrides(locals())
+        overrides = training_overrides(training)
         out = out or image.with_name(f"{image.stem}_x{factor:g}.png")
         low_res = load_image(image)
         cfg = sr_config(resolve_config(preset.value, config, overrides),

@@ -5,13 +5,19 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import signal
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from models.config import DEVICES, LOSSES, PRECISIONS, TrainConfig
 from singan_cli.common import emit, say, user_errors
 
 
@@ -20,74 +26,119 @@ class Preset(str, Enum):
     paper = "paper"
 
 
-class Loss(str, Enum):
-    wgan_gp = "wgan-gp"
-    hinge = "hinge"
-    lsgan = "lsgan"
-
-
-class Device(str, Enum):
-    auto = "auto"
-    cpu = "cpu"
-    cuda = "cuda"
-    mps = "mps"
-
-
-# Options shared by every command that trains a model (train, sr). Each maps to the config field
-# of the same name; None means "keep the preset / config-file value".
+# Options shared by every command that trains a model (train, sr).
 PresetOption = Annotated[Preset, typer.Option(help="Settings to start from: default (fast on a "
                                               "CPU) or paper (the paper's numbers).")]
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML file of config keys, "
                                                    "applied after the preset; flags override it.")]
-MaxSizeOption = Annotated[int | None, typer.Option(min=16, help="Longest side of the finest scale.")]
-MinSizeOption = Annotated[int | None, typer.Option(min=8, help="Shortest side of the coarsest scale.")]
-ScaleFactorOption = Annotated[float | None, typer.Option(min=0.3, max=0.99,
-                                                         help="Size ratio between scales (r).")]
-ItersOption = Annotated[int | None, typer.Option(min=1, help="Iterations at the coarsest scale.")]
-ItersFinestOption = Annotated[int | None, typer.Option(min=1, help="Iterations at the finest scale.")]
-LossOption = Annotated[Loss | None, typer.Option(help="Adversarial loss.")]
-SpectralOption = Annotated[bool | None, typer.Option("--spectral-norm/--no-spectral-norm",
-                                                     help="Spectral norm on the discriminator.")]
-SeedOption = Annotated[int | None, typer.Option(help="Random seed (weights and noise).")]
-DeviceOption = Annotated[Device | None, typer.Option(help="Where to train.")]
 
 
-TRAINING_FLAGS = ("max_size", "min_size", "scale_factor", "iters", "iters_finest", "loss",
-                  "spectral_norm", "seed", "device")
+@dataclass(frozen=True)
+class Flag:
+    """How one TrainConfig field appears on the command line (as --field-name)."""
+
+    help: str
+    min: float | None = None  # bounds checked by the option parser (exit 2, the flag named);
+    max: float | None = None  # validate() still checks every value, from flags or a file
+    choices: tuple[str, ...] = ()
+
+
+# The one list of training flags: one per TrainConfig field, same name (--rec-weight is
+# rec_weight), on every command that trains (train, sr). None (flag not given) keeps the preset /
+# config-file value. A TrainConfig field missing here fails tests/cli/test_script_output.py.
+TRAINING_FLAGS: dict[str, Flag] = {
+    "max_size": Flag("Longest side of the finest scale (the image is downscaled to it).", min=16),
+    "min_size": Flag("Shortest side of the coarsest scale.", min=8),
+    "scale_factor": Flag("Size ratio between neighbouring scales (r).", min=0.3, max=0.99),
+    "num_layers": Flag("Conv blocks per generator and discriminator.", min=1, max=16),
+    "kernel_size": Flag("Conv kernel size: 1, 3, 5 or 7.", min=1, max=7),
+    "base_channels": Flag("Network width at the coarsest scales.", min=1, max=1024),
+    "max_channels": Flag("Network width cap.", min=1, max=1024),
+    "channel_growth_every": Flag("The width doubles every this many scales.", min=1),
+    "iters": Flag("Iterations at the coarsest scale.", min=1),
+    "iters_finest": Flag("Iterations at the finest scale (geometric in between).", min=1),
+    "d_steps": Flag("Discriminator steps per iteration.", min=1),
+    "g_steps": Flag("Generator steps per iteration.", min=1),
+    "lr": Flag("Adam learning rate of G and D."),
+    "beta1": Flag("Adam beta1."),
+    "lr_decay_at": Flag("Fraction of a scale's iterations after which lr is divided by 10."),
+    "loss": Flag("Adversarial loss.", choices=LOSSES),
+    "gp_weight": Flag("Gradient penalty weight (wgan-gp only).", min=0),
+    "spectral_norm": Flag("Spectral norm on the discriminator."),
+    "rec_weight": Flag("Weight of the reconstruction loss (the paper's alpha).", min=0),
+    "noise_amp_weight": Flag("Noise amplitude of a scale = this x RMSE(real, upsampled "
+                             "reconstruction).", min=0),
+    "seed": Flag("Random seed (weights and noise)."),
+    "device": Flag("Where to train.", choices=DEVICES),
+    "precision": Flag("bf16 autocast in training: auto (where the device computes bf16 "
+                      "natively), bf16 or fp32.", choices=PRECISIONS),
+}
+
+
+PANEL = "Config keys (--rec-weight sets rec_weight; unset: preset / --config value)"
+
+
+def _flag_parameter(name: str, kind: type, flag: Flag) -> inspect.Parameter:
+    dash = name.replace("_", "-")
+    if kind is bool:
+        option = typer.Option(f"--{dash}/--no-{dash}", help=flag.help, rich_help_panel=PANEL)
+    elif flag.choices:
+        # typer lists an Enum's values as the choices; the value is read back in training_overrides
+        kind = Enum(name.title().replace("_", ""), {c: c for c in flag.choices}, type=str)
+        option = typer.Option(f"--{dash}", help=flag.help, rich_help_panel=PANEL)
+    else:
+        option = typer.Option(f"--{dash}", min=flag.min, max=flag.max, help=flag.help,
+                              rich_help_panel=PANEL)
+    return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+                             annotation=Annotated[kind | None, option])
+
+
+def with_training_flags(command: Callable[..., None]) -> Callable[..., None]:
+    """Give `command` one option per TRAINING_FLAGS entry (after its --config option); it
+    receives them in its `**training` argument, for `training_overrides`."""
+    signature = inspect.signature(command, eval_str=True)
+    types = typing.get_type_hints(TrainConfig)
+    flags = [_flag_parameter(name, types[name], flag) for name, flag in TRAINING_FLAGS.items()]
+    own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    at = [p.name for p in own].index("config") + 1 if "config" in signature.parameters else len(own)
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        command(**kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=[*own[:at], *flags, *own[at:]])  # type: ignore[attr-defined]
+    return wrapper
 
 
 def training_overrides(arguments: dict[str, Any]) -> dict[str, Any]:
     """The training flags among a command's arguments -> config overrides (enums to their
     values; flags left unset, None, keep the preset / config-file value)."""
-    values = {k: arguments[k] for k in TRAINING_FLAGS}
+    values = {k: arguments.get(k) for k in TRAINING_FLAGS}
     return {k: (v.value if isinstance(v, Enum) else v) for k, v in values.items() if v is not None}
 
 
+@with_training_flags
 def train_command(
     image: Annotated[Path, typer.Argument(help="The training image (PNG, JPEG, ...).")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Model directory to write "
-                                             "[default: <image name>-singan/].")] = None,
+                                             "\\[default: <image name>-singan/].")] = None,
     preset: PresetOption = Preset.default,
     config: ConfigOption = None,
-    max_size: MaxSizeOption = None,
-    min_size: MinSizeOption = None,
-    scale_factor: ScaleFactorOption = None,
-    iters: ItersOption = None,
-    iters_finest: ItersFinestOption = None,
-    loss: LossOption = None,
-    spectral_norm: SpectralOption = None,
-    seed: SeedOption = None,
-    device: DeviceOption = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted training in --out.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite a model already in --out.")] = False,
-    dry_run: Annotated[bool, typer.Option(help="Print the resolved config and the scales, "
+    dry_run: Annotated[bool, typer.Option(help="Print the resolved config (YAML that --config "
+                                          "reads back) on stdout and the scales on stderr, "
                                           "then stop.")] = False,
+    **training: Any,
 ) -> None:
-    """Train a SinGAN on one image; writes a model directory (its path goes to stdout)."""
+    """Train a SinGAN on one image; writes a model directory (its path goes to stdout).
+
+    Every config key is a flag of the same name (--rec-weight is rec_weight).
+    """
     with user_errors():
         from models.config import resolve_config
 
-        cfg = resolve_config(preset.value, config, training_overrides(locals()))
+        cfg = resolve_config(preset.value, config, training_overrides(training))
         out = out or Path(f"{image.stem}-singan")
         run_training(image, out, cfg, resume=resume, force=force, dry_run=dry_run)
 
@@ -117,7 +168,9 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
     except ImageError as exc:  # the geometry does not know the file's name
         raise ImageError(f"{image_path}: {exc}") from None
     if dry_run:
-        say(yaml.safe_dump({"config": cfg.to_dict()}, sort_keys=False).rstrip())
+        # stdout: every config key, a file that --config reads back; stderr: the plan
+        typer.echo("# singan train config; use it with: singan train IMAGE --config FILE\n"
+                   + yaml.safe_dump(cfg.to_dict(), sort_keys=False), nl=False)
         for n, (h, w) in enumerate(model.geometry.sizes):
             say(f"scale {n}: {w}x{h}, {cfg.channels_at(n)} channels, "
                 f"{cfg.iters_at(n, model.geometry.num_scales)} iterations")
