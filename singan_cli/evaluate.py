@@ -1,6 +1,7 @@
 """`singan eval MODEL`: score samples against the training image (lower swd is better).
 
-    singan eval model/ -n 16 --json scores.json
+    singan eval model/ -n 16 --json scores.json   # the file's path on stdout, the table on stderr
+    singan eval model/ --json - | jq .swd         # the JSON on stdout, nothing else there
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ EXPLAIN = {
 def eval_command(
     model_dir: Annotated[Path, typer.Argument(metavar="MODEL", help="A model directory.")],
     count: Annotated[int, typer.Option("-n", "--count", min=2, help="Samples to score.")] = 16,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the scores as "
-                                                  "JSON here.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the scores as JSON to "
+                                                  "this file (its path goes to stdout, the table "
+                                                  "to stderr); - prints the JSON on stdout.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the first sample.")] = 0,
 ) -> None:
     """Score random samples against the training image (0-255 pixel scale)."""
@@ -45,12 +47,16 @@ def eval_command(
             table.add_column(column)
         for key, value in scores.items():
             table.add_row(key, f"{value:.3f}", EXPLAIN[key])
-        Console(soft_wrap=True).print(table)
+        # with --json the JSON (or its path) is the result; the table is for people: stderr
+        Console(soft_wrap=True, stderr=json_out is not None).print(table)
         if scores["copies"]:
             Console(stderr=True).print(f"warning: {scores['copies']:.0f} samples are near copies "
                                        f"of the training image", style="yellow", markup=False)
         if json_out is not None:
-            from models.image_io import atomic_write
-
             text = json.dumps({"model": str(model_dir), "samples": count, **scores}, indent=2)
-            emit(atomic_write(json_out, lambda tmp: tmp.write_text(text + "\n")))
+            if str(json_out) == "-":
+                typer.echo(text)
+            else:
+                from models.image_io import atomic_write
+
+                emit(atomic_write(json_out, lambda tmp: tmp.write_text(text + "\n")))

@@ -187,7 +187,7 @@ def test_eval_prints_a_table_and_writes_json(tiny_model_dir: Path, tmp_path: Pat
 
     result = run("eval", tiny_model_dir, "-n", "3", "--json", tmp_path / "s.json")
     assert result.exit_code == 0, result.stderr
-    assert "swd" in result.stdout and "diversity" in result.stdout
+    assert "swd" in result.stderr and "diversity" in result.stderr  # stdout: the JSON's path
     scores = json.loads((tmp_path / "s.json").read_text())
     assert scores["samples"] == 3 and scores["swd"] > 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import typer.main
@@ -87,3 +88,22 @@ def test_dry_run_yaml_round_trips_through_config(tiny_image_path: Path, tmp_path
     assert second.stdout == first.stdout
     assert resolve_config("paper", config_file).to_dict() == resolved
     assert not (tmp_path / "m").exists()
+
+
+def test_eval_json_dash_prints_only_json(tiny_model_dir: Path) -> None:
+    result = run("eval", tiny_model_dir, "-n", "2", "--seed", "0", "--json", "-")
+    assert result.exit_code == 0, result.stderr
+    scores = json.loads(result.stdout)  # the whole of stdout is one JSON document
+    assert scores["samples"] == 2 and scores["model"] == str(tiny_model_dir)
+    assert scores["swd"] > 0 and 0 <= scores["copies"] <= 2
+    assert "swd" in result.stderr  # the table went to stderr
+    assert not Path("-").exists()
+
+
+def test_eval_json_file_prints_its_path(tiny_model_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "scores.json"
+    result = run("eval", tiny_model_dir, "-n", "2", "--seed", "0", "--json", path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{path}\n"  # only the path: the table is on stderr
+    assert "diversity" in result.stderr
+    assert json.loads(path.read_text())["samples"] == 2
