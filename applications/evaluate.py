@@ -118,6 +118,6 @@ def score_samples(samples: list[torch.Tensor], real: torch.Tensor) -> dict[str, 
 def evaluate(model: SinGAN, num_samples: int = 16, seed: int = 0) -> dict[str, float]:
     """Score `num_samples` samples from start scale 0 against the model's training image."""
     real = model.reals()[model.num_trained - 1]
-    samples = [model.generate(noise=model.draw_noise(seed=seed + i)).clamp(-1, 1)
+    samples = [model.generate(noise=model.draw_noise(seed=seed, index=i)).clamp(-1, 1)
                for i in range(num_samples)]
     return score_samples(samples, real)

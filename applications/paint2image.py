@@ -51,6 +51,6 @@ def paint_to_image(model: SinGAN, painting: torch.Tensor, start_scale: int = 1, 
                        rec_input=rec_input, seed=seed or 0)
     outputs = []
     for i in range(count):
-        noise = model.draw_noise(seed=None if seed is None else seed + i)
+        noise = model.draw_noise(seed=seed, index=i)
         outputs.append(model.generate(start_scale=start_scale, init=init, noise=noise).clamp(-1, 1))
     return outputs

@@ -18,7 +18,8 @@ def sample(model: SinGAN, count: int = 1, start_scale: int = 0, scale_h: float =
         start_scale: 0 = fully random; K > 0 keeps the reconstruction (≈ the training image) at
             scales below K, so only finer structure varies.
         scale_h, scale_v: output width / height relative to the training image.
-        seed: sample i uses seed + i, so the same seed gives the same images whatever `count`.
+        seed: sample i uses the stream (seed, i) (see SinGAN.draw_noise): the same seed gives
+            the same images whatever `count`, and different seeds give different sets.
     Returns:
         `count` tensors 1x3xHxW in [-1, 1], H = round(h * scale_v), W = round(w * scale_h).
     """
@@ -26,6 +27,6 @@ def sample(model: SinGAN, count: int = 1, start_scale: int = 0, scale_h: float =
     sizes = model.geometry.scaled_sizes(scale_v=scale_v, scale_h=scale_h)
     images = []
     for i in range(count):
-        noise = model.draw_noise(sizes, seed=None if seed is None else seed + i)
+        noise = model.draw_noise(sizes, seed=seed, index=i)
         images.append(model.generate(start_scale=start_scale, noise=noise, sizes=sizes).clamp(-1, 1))
     return images

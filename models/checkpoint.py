@@ -40,6 +40,8 @@ GENERATORS_FILE = "generators.safetensors"
 DISCRIMINATORS_FILE = "discriminators.safetensors"
 IMAGE_FILE = "image.png"
 PREVIEW_DIR = "previews"
+TRAIN_LOG_FILE = "train_log.csv"
+TRAIN_LOG_LOSSES = ("d", "g_adv", "rec")
 TOP_LEVEL_KEYS = {"format_version", "singan_version", "config", "geometry", "scales"}
 
 
@@ -94,7 +96,7 @@ def write_preview(model: SinGAN, directory: Path, count: int = 4, seed: int = 0)
     """previews/scale_NN.png: the real image at the newest scale, then `count` samples."""
     scale = model.num_trained - 1
     real = model.reals()[scale]
-    samples = [model.generate(noise=model.draw_noise(seed=seed + i), stop_scale=scale)
+    samples = [model.generate(noise=model.draw_noise(seed=seed, index=i), stop_scale=scale)
                for i in range(count)]
     path = Path(directory) / PREVIEW_DIR / f"scale_{scale:02d}.png"
     return save_image(image_grid([real, *samples]), path)
@@ -220,3 +222,33 @@ def _load_state(net: torch.nn.Module, state: dict[str, torch.Tensor], path: Path
         detail = "missing" if not state else f"do not match the config ({first[:120]})"
         raise ModelDirError(f"{path}: weights of scale {scale} {detail}; the model directory is "
                             f"damaged or edited, train again") from None
+
+
+def write_train_log(directory: Path, scale: int, rows: list[tuple[int, dict[str, float]]]) -> Path:
+    """Record the losses of a finished scale in train_log.csv (a record; loading never reads it).
+
+    Columns: scale, iteration, then TRAIN_LOG_LOSSES. Rows of this scale or later already in the
+    file (from a training that was stopped and started over) are replaced.
+    """
+    path = Path(directory) / TRAIN_LOG_FILE
+    header = ",".join(("scale", "iteration", *TRAIN_LOG_LOSSES))
+    kept: list[str] = []
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+            first = line.split(",", 1)[0]
+            if first.isdigit() and int(first) < scale:
+                kept.append(line)
+    new = [",".join([str(scale), str(it), *(f"{losses.get(k, float('nan')):.6g}"
+                                             for k in TRAIN_LOG_LOSSES)]) for it, losses in rows]
+    text = "\n".join([header, *kept, *new]) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return path
+
+
+def saved_scale_count(directory: Path) -> int:
+    """How many finished scales the model directory lists (0 if it holds no readable model)."""
+    try:
+        summary = yaml.safe_load((Path(directory) / CONFIG_FILE).read_text(encoding="utf-8"))
+        return len(summary.get("scales") or [])
+    except (OSError, yaml.YAMLError, AttributeError, UnicodeDecodeError):
+        return 0

@@ -21,6 +21,7 @@ from models.checkpoint import (
     GENERATORS_FILE,
     IMAGE_FILE,
     PREVIEW_DIR,
+    TRAIN_LOG_FILE,
     load_model,
     save_model,
 )
@@ -28,7 +29,7 @@ from models.errors import ModelDirError, UsageError
 from models.image_io import tensor_to_uint8
 from models.singan import SinGAN
 
-MODEL_FILES = (CONFIG_FILE, GENERATORS_FILE, DISCRIMINATORS_FILE, IMAGE_FILE)
+MODEL_FILES = (CONFIG_FILE, GENERATORS_FILE, DISCRIMINATORS_FILE, IMAGE_FILE, TRAIN_LOG_FILE)
 LOCK_FILE = ".lock"
 
 

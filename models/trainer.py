@@ -2,6 +2,12 @@
 
     model = train(load_image(path, max_size=250), config, save_dir=Path("model/"),
                   progress=lambda p: print(p.scale, p.iteration, p.losses))
+    for model in train_scales(image, config, save_dir=Path("model/"), resume=True):
+        ...  # the model after each finished (and saved) scale
+
+With `save_dir`, training makes the same checks as `singan train` (one training per directory,
+no overwrite without force, resume only what matches, disk and memory) and leaves a directory
+that loads after every finished scale. Training never touches torch's global random state.
 
 Per scale n (0 = coarsest): G_n and D_n start from scale n-1's weights when the width is
 unchanged; noise_amp[n] = noise_amp_weight * RMSE(real_n, up(rec_{n-1})) (1 at n = 0); each
@@ -12,16 +18,17 @@ recomputes the fake with the current weights.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from models.checkpoint import save_model, write_preview
+from models.checkpoint import save_model, write_preview, write_train_log
 from models.config import TrainConfig
 from models.errors import TrainingError, UsageError
 from models.geometry import Geometry, build_pyramid, resize
@@ -224,43 +231,99 @@ def _finite_gradients(optimizer: torch.optim.Optimizer) -> bool:
     return bool(torch.stack(torch._foreach_norm(grads)).isfinite().all()) if grads else True
 
 
-def train(image: torch.Tensor, config: TrainConfig, save_dir: Path | None = None,
-          progress: ProgressCallback | None = None, model: SinGAN | None = None,
-          report_every: int = 10) -> SinGAN:
-    """Train all scales of a SinGAN on `image` (1x3xHxW in [-1, 1], capped at max_size).
+@contextlib.contextmanager
+def _isolated_rng(seed: int, device: torch.device) -> Iterator[None]:
+    """Seed torch's global RNG for the block and give the caller's state back afterwards.
+
+    Weight initialisation and `randn_like` draw from the global RNG; forking it keeps a seeded,
+    reproducible scale without changing the random state of a program that calls `train`.
+    """
+    cuda_devices = list(range(torch.cuda.device_count())) if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda_devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def train_scales(image: torch.Tensor, config: TrainConfig, save_dir: Path | None = None,
+                 progress: ProgressCallback | None = None, model: SinGAN | None = None,
+                 report_every: int = 10, resume: bool = False, force: bool = False,
+                 ) -> Iterator[SinGAN]:
+    """Train the scales of a SinGAN one by one, yielding the model after each finished scale.
 
     Args:
-        save_dir: if given, the model directory is written after every finished scale, with a
-            preview sheet in previews/.
+        image: 1x3xHxW in [-1, 1], already capped at config.max_size.
+        save_dir: if given, the model directory, written after every finished scale (with a
+            preview sheet in previews/ and the losses in train_log.csv) before the yield. Holds
+            a lock on it while the generator runs; refuses an existing model unless `resume`
+            (continue it at its next scale, if image and config match) or `force` (start over).
         progress: called every `report_every` iterations and once at the end of each scale.
-        model: a partly trained model to continue (resume); training starts at its next scale.
+        model: a partly trained model to continue; training starts at its next scale.
+    Yields:
+        The model (the same object, growing) after each finished scale; generators in eval mode.
     Returns:
-        The trained SinGAN (generators in eval mode).
+        (as the generator's StopIteration value) the model, also when no scale was left.
     """
+    from models.resume import TrainingLock, check_memory, prepare_output
+
     model = model or new_model(image, config)
+    if save_dir is None:
+        yield from _train_remaining(model, None, progress, report_every)
+        return model
+    check_memory(model)
+    with TrainingLock(Path(save_dir)):
+        model = prepare_output(Path(save_dir), model, resume=resume, force=force)
+        yield from _train_remaining(model, Path(save_dir), progress, report_every)
+    return model
+
+
+def _train_remaining(model: SinGAN, save_dir: Path | None, progress: ProgressCallback | None,
+                     report_every: int) -> Iterator[SinGAN]:
+    config = model.config
     for scale in range(model.num_trained, model.geometry.num_scales):
-        torch.manual_seed(config.seed * 1000 + scale)  # per-scale seed: resume is reproducible
         started = time.perf_counter()
-        same_width = scale > 0 and config.channels_at(scale - 1) == config.channels_at(scale)
-        # Warm start from the previous scale's weights when the width is unchanged (the paper).
-        trainer = _ScaleTrainer(model, scale, continue_from=scale - 1 if same_width else None)
-        losses: dict[str, float] = {}
-        for it in range(trainer.iters):
-            losses = trainer.step()
-            if progress and ((it + 1) % report_every == 0 or it + 1 == trainer.iters):
-                progress(TrainProgress(scale, model.geometry.num_scales, it + 1, trainer.iters,
-                                       trainer.size, losses))
+        log: list[tuple[int, dict[str, float]]] = []
+        # per-scale seed: a resumed training continues exactly as an uninterrupted one
+        with _isolated_rng(config.seed * 1000 + scale, model.device):
+            same_width = scale > 0 and config.channels_at(scale - 1) == config.channels_at(scale)
+            # Warm start from the previous scale's weights when the width is unchanged (the paper).
+            trainer = _ScaleTrainer(model, scale, continue_from=scale - 1 if same_width else None)
+            losses: dict[str, float] = {}
+            for it in range(trainer.iters):
+                losses = trainer.step()
+                if (it + 1) % report_every == 0 or it + 1 == trainer.iters:
+                    log.append((it + 1, losses))
+                    if progress:
+                        progress(TrainProgress(scale, model.geometry.num_scales, it + 1,
+                                               trainer.iters, trainer.size, losses))
         model.generators.append(trainer.generator.eval().requires_grad_(False))
         model.discriminators.append(trainer.discriminator.eval().requires_grad_(False))
         model.noise_amps.append(trainer.noise_amp)
         model.train_seconds.append(time.perf_counter() - started)
         if save_dir is not None:
+            write_train_log(save_dir, scale, log)
             save_model(model, save_dir)
             write_preview(model, save_dir)
         if progress:
             progress(TrainProgress(scale, model.geometry.num_scales, trainer.iters, trainer.iters,
                                    trainer.size, losses, scale_done=True))
-    return model
+        yield model
+
+
+def train(image: torch.Tensor, config: TrainConfig, save_dir: Path | None = None,
+          progress: ProgressCallback | None = None, model: SinGAN | None = None,
+          report_every: int = 10, resume: bool = False, force: bool = False) -> SinGAN:
+    """Train all scales of a SinGAN on `image` (1x3xHxW in [-1, 1], capped at max_size).
+
+    The same as exhausting `train_scales` (see there for the arguments and the checks made
+    when `save_dir` is given). Returns the trained SinGAN (generators in eval mode).
+    """
+    scales = train_scales(image, config, save_dir, progress, model, report_every,
+                          resume=resume, force=force)
+    while True:
+        try:
+            next(scales)
+        except StopIteration as done:
+            return done.value
 
 
 def finetune_scale(model: SinGAN, scale: int, iters: int, fake_input: Callable[[], torch.Tensor],
@@ -282,15 +345,15 @@ def finetune_scale(model: SinGAN, scale: int, iters: int, fake_input: Callable[[
     if len(model.discriminators) <= scale:
         raise UsageError("fine-tuning needs the model's discriminators: load the model with "
                          "load_model(..., with_discriminators=True)")
-    torch.manual_seed(seed)
-    trainer = _ScaleTrainer(model, scale, continue_from=scale, iters=iters)
-    trainer.make_fake_input = fake_input
-    if rec_input is not None:
-        trainer.prev_rec = rec_input
-    if rec_target is not None:
-        trainer.rec_target = rec_target
-    for _ in range(trainer.iters):
-        trainer.step()
+    with _isolated_rng(seed, model.device):
+        trainer = _ScaleTrainer(model, scale, continue_from=scale, iters=iters)
+        trainer.make_fake_input = fake_input
+        if rec_input is not None:
+            trainer.prev_rec = rec_input
+        if rec_target is not None:
+            trainer.rec_target = rec_target
+        for _ in range(trainer.iters):
+            trainer.step()
     model.generators[scale] = trainer.generator.eval().requires_grad_(False)
     model.discriminators[scale] = trainer.discriminator.eval().requires_grad_(False)
     return model

@@ -152,10 +152,9 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
     """Load the image, prepare `out`, train with progress on stderr; returns the SinGAN."""
     import yaml
 
-    from models.checkpoint import CONFIG_FILE
+    from models.checkpoint import CONFIG_FILE, saved_scale_count
     from models.errors import ImageError, TrainingError
     from models.image_io import load_image
-    from models.resume import TrainingLock, check_memory, prepare_output
     from models.trainer import new_model, train
     from singan_cli.progress import TrainingProgress
 
@@ -175,19 +174,19 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
             say(f"scale {n}: {w}x{h}, {cfg.channels_at(n)} channels, "
                 f"{cfg.iters_at(n, model.geometry.num_scales)} iterations")
         return model
-    check_memory(model)
     previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
+    h, w = model.geometry.sizes[-1]
+    say(f"training on {image_path} ({w}x{h}, {model.geometry.num_scales} scales, "
+        f"r = {model.geometry.scale_factor:.3f}) on {model.device}; model -> {out}/")
     try:
-        with TrainingLock(out):
-            model = prepare_output(out, model, resume=resume, force=force)
-            h, w = model.geometry.sizes[-1]
-            say(f"training on {image_path} ({w}x{h}, {model.geometry.num_scales} scales, "
-                f"r = {model.geometry.scale_factor:.3f}) on {model.device}; model -> {out}/"
-                + (f" (resuming at scale {model.num_trained})" if model.num_trained else ""))
-            with TrainingProgress() as progress:
-                model = train(image, cfg, save_dir=out, progress=progress, model=model)
+        with TrainingProgress() as progress:
+            # the lock, overwrite/resume rules, disk and memory checks live in the trainer
+            model = train(image, cfg, save_dir=out, progress=progress, model=model,
+                          resume=resume, force=force)
     except KeyboardInterrupt:
-        finished = model.num_trained
+        if keep_interrupt:
+            raise
+        finished = saved_scale_count(out)
         raise TrainingError(
             f"interrupted; {finished} of {model.geometry.num_scales} scales are saved in {out}/. "
             f"Continue with: singan train {image_path} --out {out} --resume (same flags)") from None
