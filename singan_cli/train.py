@@ -184,8 +184,6 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
             model = train(image, cfg, save_dir=out, progress=progress, model=model,
                           resume=resume, force=force)
     except KeyboardInterrupt:
-        if keep_interrupt:
-            raise
         finished = saved_scale_count(out)
         raise TrainingError(
             f"interrupted; {finished} of {model.geometry.num_scales} scales are saved in {out}/. "
