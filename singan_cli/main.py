@@ -18,6 +18,7 @@ from singan_cli.paint2image import paint2image_command
 from singan_cli.sample import sample_command
 from singan_cli.sr import sr_command
 from singan_cli.train import train_command
+from singan_cli.train_many import train_many_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=True, pretty_exceptions_show_locals=False,
                   help="Learn a generative model from a single image (SinGAN) and use it: "
@@ -50,3 +51,4 @@ app.command("harmonize")(harmonize_command)
 app.command("edit")(edit_command)
 app.command("animate")(animate_command)
 app.command("eval")(eval_command)
+app.command("train-many")(train_many_command)
