@@ -35,6 +35,7 @@ from models.geometry import Geometry, build_pyramid, resize
 from models.losses import discriminator_loss, generator_loss, gradient_penalty
 from models.networks import Discriminator, Generator
 from models.singan import SinGAN
+from models.threads import scale_threads
 
 Z_REC_SEED_OFFSET = 0x5EC_0000  # keeps z_rec's seed away from the sample seeds 0, 1, 2...
 
@@ -247,7 +248,7 @@ def _isolated_rng(seed: int, device: torch.device) -> Iterator[None]:
 def train_scales(image: torch.Tensor, config: TrainConfig, save_dir: Path | None = None,
                  progress: ProgressCallback | None = None, model: SinGAN | None = None,
                  report_every: int = 10, resume: bool = False, force: bool = False,
-                 ) -> Iterator[SinGAN]:
+                 threads: int = 0) -> Iterator[SinGAN]:
     """Train the scales of a SinGAN one by one, yielding the model after each finished scale.
 
     Args:
@@ -258,6 +259,8 @@ def train_scales(image: torch.Tensor, config: TrainConfig, save_dir: Path | None
             (continue it at its next scale, if image and config match) or `force` (start over).
         progress: called every `report_every` iterations and once at the end of each scale.
         model: a partly trained model to continue; training starts at its next scale.
+        threads: CPU threads per step; 0 chooses per scale from its size and the free cores
+            (models/threads.py), within OMP_NUM_THREADS when that is set.
     Yields:
         The model (the same object, growing) after each finished scale; generators in eval mode.
     Returns:
@@ -267,23 +270,24 @@ def train_scales(image: torch.Tensor, config: TrainConfig, save_dir: Path | None
 
     model = model or new_model(image, config)
     if save_dir is None:
-        yield from _train_remaining(model, None, progress, report_every)
+        yield from _train_remaining(model, None, progress, report_every, threads)
         return model
     check_memory(model)
     with TrainingLock(Path(save_dir)):
         model = prepare_output(Path(save_dir), model, resume=resume, force=force)
-        yield from _train_remaining(model, Path(save_dir), progress, report_every)
+        yield from _train_remaining(model, Path(save_dir), progress, report_every, threads)
     return model
 
 
 def _train_remaining(model: SinGAN, save_dir: Path | None, progress: ProgressCallback | None,
-                     report_every: int) -> Iterator[SinGAN]:
+                     report_every: int, threads: int) -> Iterator[SinGAN]:
     config = model.config
     for scale in range(model.num_trained, model.geometry.num_scales):
         started = time.perf_counter()
         log: list[tuple[int, dict[str, float]]] = []
         # per-scale seed: a resumed training continues exactly as an uninterrupted one
-        with _isolated_rng(config.seed * 1000 + scale, model.device):
+        with (_isolated_rng(config.seed * 1000 + scale, model.device),
+              scale_threads(model.geometry.sizes[scale], threads, model.device)):
             same_width = scale > 0 and config.channels_at(scale - 1) == config.channels_at(scale)
             # Warm start from the previous scale's weights when the width is unchanged (the paper).
             trainer = _ScaleTrainer(model, scale, continue_from=scale - 1 if same_width else None)
@@ -311,14 +315,15 @@ def _train_remaining(model: SinGAN, save_dir: Path | None, progress: ProgressCal
 
 def train(image: torch.Tensor, config: TrainConfig, save_dir: Path | None = None,
           progress: ProgressCallback | None = None, model: SinGAN | None = None,
-          report_every: int = 10, resume: bool = False, force: bool = False) -> SinGAN:
+          report_every: int = 10, resume: bool = False, force: bool = False,
+          threads: int = 0) -> SinGAN:
     """Train all scales of a SinGAN on `image` (1x3xHxW in [-1, 1], capped at max_size).
 
     The same as exhausting `train_scales` (see there for the arguments and the checks made
     when `save_dir` is given). Returns the trained SinGAN (generators in eval mode).
     """
     scales = train_scales(image, config, save_dir, progress, model, report_every,
-                          resume=resume, force=force)
+                          resume=resume, force=force, threads=threads)
     while True:
         try:
             next(scales)

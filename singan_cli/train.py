@@ -93,6 +93,12 @@ def _flag_parameter(name: str, kind: type, flag: Flag) -> inspect.Parameter:
                              annotation=Annotated[kind | None, option])
 
 
+# Not a config key: how many threads run does not change what is learned.
+ThreadsOption = Annotated[int, typer.Option(min=0, help="CPU threads per training step; 0 = "
+                                            "choose per scale from its size and the cores other "
+                                            "processes leave free, within OMP_NUM_THREADS.")]
+
+
 def with_training_flags(command: Callable[..., None]) -> Callable[..., None]:
     """Give `command` one option per TRAINING_FLAGS entry (after its --config option); it
     receives them in its `**training` argument, for `training_overrides`."""
@@ -129,6 +135,7 @@ def train_command(
     dry_run: Annotated[bool, typer.Option(help="Print the resolved config (YAML that --config "
                                           "reads back) on stdout and the scales on stderr, "
                                           "then stop.")] = False,
+    threads: ThreadsOption = 0,
     **training: Any,
 ) -> None:
     """Train a SinGAN on one image; writes a model directory (its path goes to stdout).
@@ -140,7 +147,7 @@ def train_command(
 
         cfg = resolve_config(preset.value, config, training_overrides(training))
         out = out or Path(f"{image.stem}-singan")
-        run_training(image, out, cfg, resume=resume, force=force, dry_run=dry_run)
+        run_training(image, out, cfg, resume=resume, force=force, dry_run=dry_run, threads=threads)
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
@@ -148,7 +155,7 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 
 def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, force: bool = False,
-                 dry_run: bool = False, quiet_result: bool = False) -> Any:
+                 dry_run: bool = False, quiet_result: bool = False, threads: int = 0) -> Any:
     """Load the image, prepare `out`, train with progress on stderr; returns the SinGAN."""
     import yaml
 
@@ -182,7 +189,7 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
         with TrainingProgress() as progress:
             # the lock, overwrite/resume rules, disk and memory checks live in the trainer
             model = train(image, cfg, save_dir=out, progress=progress, model=model,
-                          resume=resume, force=force)
+                          resume=resume, force=force, threads=threads)
     except KeyboardInterrupt:
         finished = saved_scale_count(out)
         raise TrainingError(

@@ -1,0 +1,57 @@
+"""Thread counts per scale: the user's choice wins, small scales use one thread, larger ones the
+cores that other processes leave free, never more than OMP_NUM_THREADS."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from models import threads
+from models.threads import scale_threads, threads_for
+
+BIG = (188, 250)
+SMALL = (16, 24)
+
+
+@pytest.fixture
+def four_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threads, "usable_cores", lambda: 4)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+
+
+def test_an_explicit_thread_count_is_used_as_given(four_cores: None) -> None:
+    assert threads_for(SMALL, requested=3, busy=4.0) == 3
+
+
+def test_small_scales_train_on_one_thread(four_cores: None) -> None:
+    assert threads_for(SMALL, busy=0.0) == 1
+
+
+@pytest.mark.parametrize(("busy", "expected"), [(0.0, 4), (0.9, 3), (2.2, 2), (3.6, 1), (9.0, 1)])
+def test_large_scales_use_the_cores_other_processes_leave_free(four_cores: None, busy: float,
+                                                                expected: int) -> None:
+    assert threads_for(BIG, busy=busy) == expected
+
+
+def test_omp_num_threads_caps_the_choice(four_cores: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert threads_for(BIG, busy=0.0) == 2
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert threads_for(BIG, busy=0.0) == 1
+
+
+def test_the_callers_thread_count_comes_back(four_cores: None) -> None:
+    before = torch.get_num_threads()
+    with scale_threads(SMALL) as used:
+        assert used == 1 and torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+
+
+def test_a_gpu_scale_leaves_cpu_threads_alone() -> None:
+    before = torch.get_num_threads()
+    with scale_threads(SMALL, device=torch.device("meta")) as used:
+        assert used == 0 and torch.get_num_threads() == before
+
+
+def test_the_load_sample_is_never_negative() -> None:
+    assert threads.busy_cores_elsewhere(0.01) >= 0.0
