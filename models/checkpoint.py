@@ -4,8 +4,10 @@
     model = load_model(Path("model/"))    # never executes code: safetensors + yaml.safe_load
 
 Layout (file names are fixed; nothing in config.yaml is a path):
-    config.yaml                 format_version, singan_version, training config, geometry,
-                                per finished scale: size, channels, noise_amp, train_seconds
+    config.yaml                 format_version, singan_version, then what sampling needs:
+                                architecture (num_layers, kernel_size, spectral_norm, channels per
+                                scale), geometry, per finished scale: size, noise_amp,
+                                train_seconds; last the training config, kept as a record
     generators.safetensors      scale_NN.<param> for every finished scale, and z_rec
     discriminators.safetensors  scale_NN.<param> (for fine-tuning)
     image.png                   the training image as used (after capping)
@@ -13,10 +15,15 @@ Layout (file names are fixed; nothing in config.yaml is a path):
 
 Each file is written to a temp file and renamed; config.yaml is written last and lists the
 finished scales, so the directory always loads up to its last finished scale.
+
+Loading for sampling reads the training record leniently (a later version may rename or narrow
+its options), and strictly only for resuming or fine-tuning (`with_discriminators=True`). Older
+formats are upgraded in one place, `upgrade_summary`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -26,7 +33,14 @@ import yaml
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from models.config import config_from_dict, validate
+from models.config import (
+    KERNEL_SIZES,
+    MAX_LAYERS,
+    MAX_WIDTH,
+    TrainConfig,
+    config_from_dict,
+    validate,
+)
 from models.errors import ConfigError, ImageError, ModelDirError
 from models.geometry import Geometry
 from models.image_io import atomic_write, image_grid, load_image, save_image
@@ -34,7 +48,7 @@ from models.networks import Discriminator, Generator
 from models.singan import SinGAN
 from models.version import __version__
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CONFIG_FILE = "config.yaml"
 GENERATORS_FILE = "generators.safetensors"
 DISCRIMINATORS_FILE = "discriminators.safetensors"
@@ -42,7 +56,12 @@ IMAGE_FILE = "image.png"
 PREVIEW_DIR = "previews"
 TRAIN_LOG_FILE = "train_log.csv"
 TRAIN_LOG_LOSSES = ("d", "g_adv", "rec")
-TOP_LEVEL_KEYS = {"format_version", "singan_version", "config", "geometry", "scales"}
+TOP_LEVEL_KEYS = ("format_version", "singan_version", "architecture", "geometry", "scales",
+                  "training")
+REQUIRED_KEYS = ("format_version", "architecture", "geometry", "scales")  # training: a record
+ARCHITECTURE_KEYS = ("num_layers", "kernel_size", "spectral_norm", "channels")
+SCALE_KEYS = ("scale", "size", "noise_amp", "train_seconds")
+SCALARS = (str, int, float, bool, type(None))
 
 
 def _flat_state(networks: list[torch.nn.Module]) -> dict[str, torch.Tensor]:
@@ -57,25 +76,34 @@ def _scale_state(tensors: dict[str, torch.Tensor], scale: int) -> dict[str, torc
 
 def model_summary(model: SinGAN) -> dict[str, Any]:
     """The content of config.yaml (plain Python scalars only, so safe_dump round-trips)."""
+    config = model.config
     return {
         "format_version": FORMAT_VERSION,
         "singan_version": __version__,
-        "config": model.config.to_dict(),
+        "architecture": {
+            "num_layers": config.num_layers,
+            "kernel_size": config.kernel_size,
+            "spectral_norm": config.spectral_norm,  # discriminators only
+            "channels": [config.channels_at(n) for n in range(model.geometry.num_scales)],
+        },
         "geometry": {
             "scale_factor": float(model.geometry.scale_factor),
             "sizes": [[int(h), int(w)] for h, w in model.geometry.sizes],
         },
         "scales": [
-            {"scale": n, "size": [int(h), int(w)], "channels": model.config.channels_at(n),
-             "noise_amp": float(model.noise_amps[n]),
+            {"scale": n, "size": [int(h), int(w)], "noise_amp": float(model.noise_amps[n]),
              "train_seconds": round(float(model.train_seconds[n]), 2)}
             for n, (h, w) in enumerate(model.geometry.sizes[: model.num_trained])
         ],
+        "training": config.to_dict(),
     }
 
 
 def save_model(model: SinGAN, directory: Path) -> Path:
     """Write (or update) the model directory; consistent on disk after every call."""
+    if model.config_problem:  # its config is partly defaults: writing it would lose the record
+        raise ModelDirError(f"{directory}: cannot save a model whose training record this "
+                            f"version does not understand ({model.config_problem})")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     if not (directory / IMAGE_FILE).exists():
@@ -120,35 +148,192 @@ def _read_summary(directory: Path) -> dict[str, Any]:
                             f"the model directory is damaged, train again") from None
     if not isinstance(summary, dict):
         raise ModelDirError(f"{config_path}: not a singan model config; train again")
-    unknown = set(summary) - TOP_LEVEL_KEYS
-    if unknown:
-        raise ModelDirError(f"{config_path}: unknown entries {sorted(unknown)}; a model directory "
-                            f"holds only its own fixed files, so this config was edited or made "
-                            f"by another tool")
-    version = summary.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ModelDirError(f"{config_path}: model format version {version!r} is not supported "
-                            f"by singan {__version__} (expects {FORMAT_VERSION}); train the model "
-                            f"again with this version")
     return summary
 
 
-def _parse_geometry(summary: dict[str, Any], where: Path) -> tuple[Geometry, list[dict[str, Any]]]:
+# --- older formats: everything that knows them lives here -----------------------------------
+
+def _v1_to_v2(summary: dict[str, Any]) -> dict[str, Any]:
+    """Format 1 kept the whole training config under `config` (its width keys fixed the
+    channels of each scale) and channels per scale entry; format 2 keeps the architecture apart
+    and the training config as a record."""
+    unknown = set(summary) - {"format_version", "singan_version", "config", "geometry", "scales"}
+    if unknown:
+        raise _UnknownEntries(sorted(unknown))
+    config = summary.get("config")
+    if not isinstance(config, dict):
+        raise ValueError("the 'config' section is missing")
+    num_scales = len(summary["geometry"]["sizes"])
+    base = _int(config.get("base_channels"), "base_channels", 1, MAX_WIDTH)
+    top = _int(config.get("max_channels"), "max_channels", 1, MAX_WIDTH)
+    every = _int(config.get("channel_growth_every"), "channel_growth_every", 1, 10_000)
+    # format 1's width rule, frozen here so that later changes to channels_at cannot alter it
+    channels = [min(base * 2 ** (n // every), top) for n in range(num_scales)]
+    scales = summary.get("scales") or []
+    if not isinstance(scales, list) or not all(isinstance(entry, dict) for entry in scales):
+        raise ValueError("'scales' must be a list of mappings")
+    return {
+        "format_version": 2,
+        "singan_version": summary.get("singan_version"),
+        "architecture": {"num_layers": config.get("num_layers"),
+                         "kernel_size": config.get("kernel_size"),
+                         "spectral_norm": config.get("spectral_norm", False),
+                         "channels": channels},
+        "geometry": summary["geometry"],
+        "scales": [{k: v for k, v in entry.items() if k != "channels"} for entry in scales],
+        "training": config,
+    }
+
+
+UPGRADES = {1: _v1_to_v2}  # format N -> N + 1
+
+
+def upgrade_summary(summary: dict[str, Any], where: Path) -> dict[str, Any]:
+    """A config.yaml mapping of any supported format, brought to FORMAT_VERSION."""
+    version = summary.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or (
+            version != FORMAT_VERSION and version not in UPGRADES):
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION
+        fix = ("it was made by a newer singan: upgrade singan (pip install -U singan-cli)" if newer
+               else "train the model again with this version")
+        raise ModelDirError(f"{where}: model format version {version!r} is not supported by singan "
+                            f"{__version__} (reads 1 to {FORMAT_VERSION}); {fix}")
     try:
-        geometry = Geometry(sizes=tuple((int(h), int(w)) for h, w in summary["geometry"]["sizes"]),
-                            scale_factor=float(summary["geometry"]["scale_factor"]))
-        scales = list(summary["scales"] or [])
-        for n, entry in enumerate(scales):
-            if int(entry["scale"]) != n or [int(x) for x in entry["size"]] != list(geometry.sizes[n]):
-                raise ValueError(f"scale {n} does not match the geometry")
-            if not math.isfinite(float(entry["noise_amp"])):
-                raise ValueError(f"scale {n} has a non-finite noise_amp")
+        while version != FORMAT_VERSION:
+            summary = UPGRADES[version](summary)
+            version = summary["format_version"]
+    except _UnknownEntries as exc:
+        raise _unknown_entries(where, exc.args[0]) from None
     except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise ModelDirError(f"{where}: geometry or scales are malformed ({exc}); "
+        raise ModelDirError(f"{where}: format {version} config is malformed ({exc}); "
                             f"train the model again") from None
-    if len(scales) > geometry.num_scales:
-        raise ModelDirError(f"{where}: lists more scales than the geometry has; train again")
-    return geometry, scales
+    return summary
+
+
+# --- reading the current format -------------------------------------------------------------
+
+class _UnknownEntries(Exception):
+    pass
+
+
+def _unknown_entries(where: Path, names: list[str]) -> ModelDirError:
+    return ModelDirError(f"{where}: unknown entries {names}; a model directory holds only its own "
+                         f"fixed files, so this config was edited or made by another tool")
+
+
+def _int(value: Any, what: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{what} must be an integer in [{low}, {high}], got {value!r}")
+    return value
+
+
+def _number(value: Any, what: str, low: float = -math.inf) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or value < low:
+        kind = "a finite number" if low == -math.inf else f"a finite number >= {low:g}"
+        raise ValueError(f"{what} must be {kind}, got {value!r}")
+    return float(value)
+
+
+def _size(value: Any, what: str) -> tuple[int, int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f"{what} must be [height, width], got {value!r}")
+    return _int(value[0], f"{what} height", 1, 100_000), _int(value[1], f"{what} width", 1, 100_000)
+
+
+def _parse_geometry(summary: dict[str, Any]) -> tuple[Geometry, list[dict[str, Any]]]:
+    """The geometry and the finished scales' entries, every value type- and range-checked."""
+    section = summary["geometry"]
+    if not isinstance(section, dict) or not isinstance(section.get("sizes"), list) \
+            or not section["sizes"]:
+        raise ValueError("'geometry' must hold 'sizes' (a list of [height, width]) and 'scale_factor'")
+    sizes = tuple(_size(size, f"geometry size {n}") for n, size in enumerate(section["sizes"]))
+    for n in range(1, len(sizes)):
+        if sizes[n][0] < sizes[n - 1][0] or sizes[n][1] < sizes[n - 1][1]:
+            raise ValueError(f"geometry size {n} is smaller than size {n - 1}")
+    factor = _number(section.get("scale_factor"), "scale_factor", 0.0)
+    if not 0 < factor <= 1:
+        raise ValueError(f"scale_factor must be in (0, 1], got {factor!r}")
+    scales = summary["scales"] or []
+    if not isinstance(scales, list) or len(scales) > len(sizes):
+        raise ValueError("'scales' must be a list with at most one entry per geometry size")
+    for n, entry in enumerate(scales):
+        if not isinstance(entry, dict):
+            raise ValueError(f"scale entry {n} must be a mapping")
+        extra = [k for k, v in entry.items() if k not in SCALE_KEYS and not isinstance(v, SCALARS)]
+        if extra:  # unknown scalar records are fine; structures are not
+            raise ValueError(f"scale {n} holds non-scalar entries {sorted(map(str, extra))}")
+        if entry.get("scale") != n or _size(entry.get("size"), f"scale {n} size") != sizes[n]:
+            raise ValueError(f"scale {n} does not match the geometry")
+        if isinstance(entry.get("noise_amp"), float) and not math.isfinite(entry["noise_amp"]):
+            raise ValueError(f"scale {n} has a non-finite noise_amp")
+        _number(entry.get("noise_amp"), f"scale {n} noise_amp", 0.0)
+        _number(entry.get("train_seconds", 0.0), f"scale {n} train_seconds", 0.0)
+    return Geometry(sizes=sizes, scale_factor=factor), scales
+
+
+def _parse_architecture(section: Any, num_scales: int) -> dict[str, Any]:
+    """num_layers, kernel_size, spectral_norm, channels (one width per planned scale)."""
+    if not isinstance(section, dict):
+        raise ValueError("'architecture' must be a mapping")
+    unknown = set(section) - set(ARCHITECTURE_KEYS)
+    if unknown:  # an architecture this version cannot build: refuse rather than guess
+        raise ValueError(f"unknown architecture entries {sorted(map(str, unknown))} (made by a "
+                         f"newer singan?)")
+    if not isinstance(section.get("spectral_norm", False), bool):
+        raise ValueError(f"spectral_norm must be true or false, got {section['spectral_norm']!r}")
+    if section.get("kernel_size") not in KERNEL_SIZES or isinstance(section["kernel_size"], bool):
+        raise ValueError(f"kernel_size must be one of {KERNEL_SIZES}, got {section.get('kernel_size')!r}")
+    channels = section.get("channels")
+    if not isinstance(channels, list) or len(channels) != num_scales:
+        raise ValueError(f"channels must list one width for each of the {num_scales} scales")
+    return {"num_layers": _int(section.get("num_layers"), "num_layers", 1, MAX_LAYERS),
+            "kernel_size": section["kernel_size"],
+            "spectral_norm": section.get("spectral_norm", False),
+            "channels": [_int(c, f"channels of scale {n}", 1, MAX_WIDTH) for n, c in enumerate(channels)]}
+
+
+def _training_config(record: Any, where: Path) -> tuple[TrainConfig, str | None]:
+    """The config the model was trained with, and None; or, for a training record this version
+    does not fully understand (renamed, new or narrowed options of a later version), the keys it
+    does on top of the defaults, and the problem. Non-scalar values are refused (ValueError)."""
+    if record is None:
+        return TrainConfig(), f"{where}: holds no training record"
+    if not isinstance(record, dict):
+        raise ValueError("'training' must be a mapping")
+    structures = sorted(str(k) for k, v in record.items() if not isinstance(v, SCALARS))
+    if structures:
+        raise ValueError(f"training entries {structures} must be plain values")
+    source = f"{where} (training)"
+    try:
+        return validate(config_from_dict(record, source=source), source=source), None
+    except ConfigError as exc:
+        first_error = str(exc)
+    config, pending = TrainConfig(), dict(record)
+    taken = True
+    while taken:  # repeated: a key may fit only after another (min_size <= max_size)
+        taken = False
+        for key, value in list(pending.items()):
+            try:
+                config = validate(config_from_dict({key: value}, config))
+            except ConfigError:
+                continue
+            del pending[key]
+            taken = True
+    if not pending:  # not expected: each key fits alone but not all together
+        return config, first_error
+    entries = ", ".join(f"{key}: {value!r}" for key, value in sorted(pending.items(), key=str))
+    return config, f"{where}: training entries this version does not know or accept ({entries})"
+
+
+def _architecture_mismatch(config: TrainConfig, architecture: dict[str, Any]) -> str | None:
+    for key in ("num_layers", "kernel_size", "spectral_norm"):
+        if getattr(config, key) != architecture[key]:
+            return f"{key} {getattr(config, key)!r} vs {architecture[key]!r}"
+    widths = [config.channels_at(n) for n in range(len(architecture["channels"]))]
+    if widths != architecture["channels"]:
+        return f"channels {widths} vs {architecture['channels']}"
+    return None
 
 
 def _load_weights(path: Path, device: torch.device) -> dict[str, torch.Tensor]:
@@ -166,20 +351,45 @@ def load_model(directory: Path, device: str | torch.device = "cpu",
                with_discriminators: bool = False, allow_empty: bool = False) -> SinGAN:
     """Load a model directory (up to its last finished scale) onto `device`.
 
-    Raises ModelDirError with a one-line message for a missing, partial, damaged or
+    Sampling needs only the architecture, geometry and noise amplitudes: a training record from a
+    later version that this one does not understand leaves `config` partly defaults and says why
+    in `config_problem`. `with_discriminators` (what resuming and fine-tuning load) also needs the
+    training config itself, and refuses such a record.
+
+    Raises ModelDirError with a one-line message for a missing, partial, damaged, edited or
     foreign-version directory. `allow_empty` accepts a directory whose training has not finished
     its first scale (for resuming).
     """
     directory = Path(directory)
     device = torch.device(device)
-    summary = _read_summary(directory)
     where = directory / CONFIG_FILE
+    summary = upgrade_summary(_read_summary(directory), where)
+    unknown = set(summary) - set(TOP_LEVEL_KEYS)
+    if unknown:
+        raise _unknown_entries(where, sorted(map(str, unknown)))
+    made_by = summary.get("singan_version")
     try:
-        config = validate(config_from_dict(summary.get("config") or {}, source=str(where)),
-                          source=str(where))
-    except ConfigError as exc:
-        raise ModelDirError(f"{exc}; the model directory is damaged, train again") from None
-    geometry, scales = _parse_geometry(summary, where)
+        missing = [key for key in REQUIRED_KEYS if key not in summary]
+        if missing:
+            raise ValueError(f"missing entries {missing}")
+        if not isinstance(made_by, (str, type(None))):
+            raise ValueError(f"singan_version must be a string, got {made_by!r}")
+        geometry, scales = _parse_geometry(summary)
+        architecture = _parse_architecture(summary["architecture"], geometry.num_scales)
+        config, problem = _training_config(summary.get("training"), where)
+    except ValueError as exc:
+        raise ModelDirError(f"{where}: malformed ({exc}); the model directory is damaged or edited, "
+                            f"train the model again") from None
+    mismatch = _architecture_mismatch(config, architecture)
+    if problem is None and mismatch:
+        problem = f"{where}: the training record disagrees with the architecture ({mismatch})"
+    if problem and with_discriminators:
+        raise ModelDirError(f"{problem}; sampling works, but resuming or fine-tuning needs a "
+                            f"training config singan {__version__} understands (the model was "
+                            f"made by singan {made_by}): use that version, or train again")
+    config = dataclasses.replace(config, num_layers=architecture["num_layers"],
+                                 kernel_size=architecture["kernel_size"],
+                                 spectral_norm=architecture["spectral_norm"])
     if not scales and not allow_empty:
         raise ModelDirError(f"{directory}: no finished scale yet (training was stopped during "
                             f"the first scale); continue it with `singan train IMAGE --out "
@@ -194,7 +404,8 @@ def load_model(directory: Path, device: str | torch.device = "cpu",
     tensors = _load_weights(directory / GENERATORS_FILE, device)
     model = SinGAN(config=config, geometry=geometry, image=image,
                    noise_amps=[float(s["noise_amp"]) for s in scales],
-                   train_seconds=[float(s.get("train_seconds", 0.0)) for s in scales])
+                   train_seconds=[float(s.get("train_seconds", 0.0)) for s in scales],
+                   config_problem=problem)
     model.z_rec = tensors.get("z_rec")
     if model.z_rec is None or tuple(model.z_rec.shape) != (1, 3, *geometry.sizes[0]):
         raise ModelDirError(f"{directory / GENERATORS_FILE}: reconstruction noise z_rec is missing "
@@ -202,7 +413,7 @@ def load_model(directory: Path, device: str | torch.device = "cpu",
     need_discriminators = with_discriminators and bool(scales)  # none exist before scale 0 ends
     disc_tensors = _load_weights(directory / DISCRIMINATORS_FILE, device) if need_discriminators else {}
     for n in range(len(scales)):
-        channels = config.channels_at(n)
+        channels = architecture["channels"][n]
         generator = Generator(channels, config.num_layers, config.kernel_size).to(device)
         _load_state(generator, _scale_state(tensors, n), directory / GENERATORS_FILE, n)
         model.generators.append(generator.eval().requires_grad_(False))
@@ -219,7 +430,7 @@ def _load_state(net: torch.nn.Module, state: dict[str, torch.Tensor], path: Path
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "mismatch"
-        detail = "missing" if not state else f"do not match the config ({first[:120]})"
+        detail = "missing" if not state else f"do not match the architecture ({first[:120]})"
         raise ModelDirError(f"{path}: weights of scale {scale} {detail}; the model directory is "
                             f"damaged or edited, train again") from None
 

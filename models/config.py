@@ -26,6 +26,10 @@ from models.errors import ConfigError
 LOSSES = ("wgan-gp", "hinge", "lsgan")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "bf16", "fp32")
+# architecture limits, shared with the model-directory loader (models/checkpoint.py)
+MAX_LAYERS = 16
+KERNEL_SIZES = (1, 3, 5, 7)
+MAX_WIDTH = 1024
 
 
 @dataclass(frozen=True)
@@ -136,10 +140,11 @@ def validate(config: TrainConfig, source: str = "config") -> TrainConfig:
         (c.min_size >= 8, "min_size", "must be >= 8"),
         (c.min_size <= c.max_size, "min_size", "must be <= max_size"),
         (0.3 <= c.scale_factor < 1.0, "scale_factor", "must be in [0.3, 1)"),
-        (1 <= c.num_layers <= 16, "num_layers", "must be in [1, 16]"),
-        (c.kernel_size in (1, 3, 5, 7), "kernel_size", "must be 1, 3, 5 or 7"),
-        (1 <= c.base_channels <= 1024, "base_channels", "must be in [1, 1024]"),
-        (c.base_channels <= c.max_channels <= 1024, "max_channels", "must be in [base_channels, 1024]"),
+        (1 <= c.num_layers <= MAX_LAYERS, "num_layers", f"must be in [1, {MAX_LAYERS}]"),
+        (c.kernel_size in KERNEL_SIZES, "kernel_size", "must be 1, 3, 5 or 7"),
+        (1 <= c.base_channels <= MAX_WIDTH, "base_channels", f"must be in [1, {MAX_WIDTH}]"),
+        (c.base_channels <= c.max_channels <= MAX_WIDTH, "max_channels",
+         f"must be in [base_channels, {MAX_WIDTH}]"),
         (c.channel_growth_every >= 1, "channel_growth_every", "must be >= 1"),
         (c.iters >= 1, "iters", "must be >= 1"),
         (c.iters_finest >= 1, "iters_finest", "must be >= 1"),
@@ -191,8 +196,11 @@ def load_config_file(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: must be a mapping of config keys, e.g. 'iters: 500'")
-    if isinstance(data.get("config"), dict):  # a model's config.yaml: take its training config
-        data = data["config"]
+    if "format_version" in data:  # a model's config.yaml: take the config it was trained with
+        section = data.get("training", data.get("config"))  # format 2, format 1
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: this model config holds no training config")
+        data = section
     return data
 
 
@@ -210,5 +218,5 @@ def resolve_config(preset: str = "default", config_file: Path | None = None,
     return validate(config)
 
 
-__all__ = ["LOSSES", "DEVICES", "PRECISIONS", "PRESETS", "TrainConfig", "config_from_dict",
-           "load_config_file", "resolve_config", "validate"]
+__all__ = ["LOSSES", "DEVICES", "PRECISIONS", "MAX_LAYERS", "KERNEL_SIZES", "MAX_WIDTH", "PRESETS",
+           "TrainConfig", "config_from_dict", "load_config_file", "resolve_config", "validate"]

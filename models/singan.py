@@ -42,6 +42,9 @@ class SinGAN:
         z_rec: the fixed reconstruction noise at the coarsest scale, 1x3xh0xw0.
         discriminators: per finished scale, kept for fine-tuning (may be empty).
         train_seconds: wall time per finished scale.
+        config_problem: None when `config` is the config the model was trained with; else why
+            not (a later version's training record this version does not fully understand:
+            `config` then holds the keys it does, defaults for the rest; sampling is unaffected).
     """
 
     config: TrainConfig
@@ -52,6 +55,7 @@ class SinGAN:
     z_rec: torch.Tensor | None = None
     discriminators: list[Discriminator] = field(default_factory=list)
     train_seconds: list[float] = field(default_factory=list)
+    config_problem: str | None = None
 
     @property
     def num_trained(self) -> int:
