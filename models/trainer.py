@@ -138,7 +138,8 @@ class _ScaleTrainer:
         else:
             rmse = torch.sqrt(F.mse_loss(self.real, self.prev_rec)).item()
             self.noise_amp = config.noise_amp_weight * rmse
-        self.iters = iters or config.iters_at(scale, model.geometry.num_scales)
+        # None: the scale's schedule; 0 is a real count (a fine-tune of 0 iterations is none)
+        self.iters = config.iters_at(scale, model.geometry.num_scales) if iters is None else iters
         betas = (config.beta1, 0.999)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr, betas=betas)
