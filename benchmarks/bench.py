@@ -1,24 +1,33 @@
 """Speed benchmark: default-preset training, paper-preset iterations vs the reference, inference.
 
     python benchmarks/bench.py [--image photo.jpg] [--reference ../shared/bench/reference_iteration.py]
-                               [--skip-train] [--iters 10]
+                               [--skip-train] [--skip-busy] [--iters 10]
 
-Prints one table:
-- default preset: train time per scale and in total on a 250 px photo (default: scikit-image's
-  rocket.jpg, the demo photo);
+Prints one table, headed by the machine (CPU model, its AVX2/AVX-512/AMX flags, whether bf16 is
+native, threads, GPU if any):
 - paper preset: ms per iteration of this trainer at 188x250 with 32 channels (3 D + 3 G steps,
   WGAN-GP), alternated in the same process with the reference iteration (plain eager PyTorch),
-  and the ratio;
-- achieved GFLOP/s of both next to an fp32 matmul peak measured in the same run;
+  and the ratio; fp32 always, bf16 too where the CPU computes it natively;
+- achieved GFLOP/s of each next to a matmul peak in the same precision, measured in the same run;
+- default preset in fp32: train time per scale and in total on a 250 px photo (default:
+  scikit-image's rocket.jpg, the demo photo), and that total in reference iterations (the
+  reference's median time from the rows above);
+- busy machine: per scale of that photo's default-preset pyramid, ms per step alone and while a
+  second training of the same photo runs in another process, and the ratio;
 - one 250 px sample, and a 100-frame animation.
-Run it on an idle machine: the numbers are wall-clock times.
+Run it on an otherwise idle machine: the numbers are wall-clock times.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
+import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +38,8 @@ from torch.utils.flop_counter import flop_registry
 from applications.animate import animate
 from models.config import resolve_config
 from models.image_io import load_image
-from models.trainer import _ScaleTrainer, new_model, train
+from models.threads import scale_threads
+from models.trainer import _ScaleTrainer, autocast_dtype, new_model, train
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REFERENCE = ROOT.parent / "shared" / "bench" / "reference_iteration.py"
@@ -39,6 +49,30 @@ def demo_photo() -> Path:
     import skimage
 
     return Path(skimage.__file__).parent / "data" / "rocket.jpg"
+
+
+def machine_description() -> list[tuple[str, str]]:
+    """Rows naming the hardware: CPU model and flags, native bf16, threads, GPU."""
+    model, flags = platform.processor() or "unknown CPU", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+    except OSError:
+        pass
+    wanted = ["avx2", "avx512f", "avx512_bf16", "amx_bf16"]
+    shown = " ".join(f for f in wanted if f in flags) or "none of " + "/".join(wanted)
+    native = autocast_dtype("auto", torch.device("cpu")) is not None
+    rows = [("cpu", f"{model}, {os.cpu_count()} cores; flags: {shown}"),
+            ("native bf16 on this CPU", "yes" if native else "no (precision auto = fp32)"),
+            ("torch threads", str(torch.get_num_threads())),
+            ("torch", torch.__version__)]
+    if torch.cuda.is_available():
+        rows.append(("gpu", torch.cuda.get_device_name(0)))
+    return rows
 
 
 def matmul_peak(dtype: torch.dtype = torch.float32, size: int = 2048, repeats: int = 10) -> float:
@@ -112,48 +146,89 @@ class Rows(list):  # type: ignore[type-arg]
             print(f"{key:<{width}}  {value}")
 
 
+def step_ms(trainer: _ScaleTrainer, steps: int) -> float:
+    """Median ms per training step of `trainer` (after one warm-up step)."""
+    trainer.step()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        trainer.step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def busy_rows(image_path: Path, rows: Rows, steps: int) -> None:
+    """Per scale of the default preset: ms per step alone, then with a competing training."""
+    config = resolve_config("default", overrides={"device": "cpu", "precision": "fp32"})
+    image = load_image(image_path, config.max_size)
+    model = new_model(image, config)
+    # frozen coarser scales only feed the fake input; untrained ones cost the same
+    for n in range(model.geometry.num_scales - 1):
+        model.generators.append(_ScaleTrainer(model, n).generator.eval().requires_grad_(False))
+        model.noise_amps.append(0.1)
+
+    def per_scale() -> list[float]:
+        result = []
+        for n in range(model.geometry.num_scales):
+            with scale_threads(model.geometry.sizes[n]):
+                result.append(step_ms(_ScaleTrainer(model, n), steps))
+        return result
+
+    alone = per_scale()
+    with tempfile.TemporaryDirectory() as scratch:
+        competitor = subprocess.Popen(
+            [sys.executable, "-m", "singan_cli", "train", str(image_path), "--out",
+             str(Path(scratch) / "m"), "--device", "cpu", "--precision", "fp32",
+             "--iters", "100000", "--iters-finest", "100000"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        try:
+            time.sleep(8)  # torch import and the first steps
+            busy = per_scale()
+        finally:
+            competitor.kill()
+            competitor.wait()
+    for n, (a, b) in enumerate(zip(alone, busy, strict=True)):
+        h, w = model.geometry.sizes[n]
+        rows.append((f"busy CPU, scale {n} ({w}x{h}) alone / with a second training",
+                     f"{a:.1f} / {b:.1f} ms per step = {b / a:.2f}x"))
+    rows.append(("busy CPU, whole default preset (iteration-weighted)",
+                 f"{_weighted(busy, model, config) / _weighted(alone, model, config):.2f}x"))
+
+
+def _weighted(ms: list[float], model, config) -> float:  # type: ignore[no-untyped-def]
+    return sum(t * config.iters_at(n, model.geometry.num_scales) for n, t in enumerate(ms))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image", type=Path, default=None)
     parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
     parser.add_argument("--iters", type=int, default=10)
     parser.add_argument("--skip-train", action="store_true")
+    parser.add_argument("--skip-busy", action="store_true")
     args = parser.parse_args()
     rows = Rows()
-    rows.append(("threads", str(torch.get_num_threads())))
-    peak = matmul_peak()
-    rows.append(("fp32 matmul peak", f"{peak:.0f} GFLOP/s"))
-    peak_bf16 = matmul_peak(torch.bfloat16)
-    rows.append(("bf16 matmul peak", f"{peak_bf16:.0f} GFLOP/s"))
+    for row in machine_description():
+        rows.append(row)
+    native_bf16 = autocast_dtype("auto", torch.device("cpu")) is not None
+    peaks = {"fp32": matmul_peak()}
+    rows.append(("fp32 matmul peak", f"{peaks['fp32']:.0f} GFLOP/s"))
+    if native_bf16:  # emulated bf16 is slow and says nothing about this trainer
+        peaks["bf16"] = matmul_peak(torch.bfloat16)
+        rows.append(("bf16 matmul peak", f"{peaks['bf16']:.0f} GFLOP/s"))
 
-    model = None
-    if not args.skip_train:
-        image_path = args.image or demo_photo()
-        config = resolve_config("default", overrides={"device": "cpu"})
-        image = load_image(image_path, config.max_size)
-        started = time.perf_counter()
-        model = train(image, config)
-        total = time.perf_counter() - started
-        for n, seconds in enumerate(model.train_seconds):
-            h, w = model.geometry.sizes[n]
-            iters = config.iters_at(n, model.geometry.num_scales)
-            rows.append((f"default preset, scale {n} ({w}x{h}, {iters} it)", f"{seconds:.1f} s"))
-        rows.append((f"default preset, total ({image_path.name})", f"{total:.1f} s"))
-
-    ours = paper_trainer(188, 250)
-    precision = "bf16" if ours.autocast_dtype is not None else "fp32"
-    steps: dict[str, object] = {f"singan {precision}": ours.step}
-    peaks = {f"singan {precision}": peak_bf16 if precision == "bf16" else peak}  # per step
-    if precision == "bf16":
-        steps["singan fp32"] = paper_trainer(188, 250, "fp32").step
-        peaks["singan fp32"] = peak
+    steps: dict[str, object] = {"singan fp32": paper_trainer(188, 250, "fp32").step}
+    step_peaks = {"singan fp32": peaks["fp32"]}
+    if native_bf16:
+        steps["singan bf16"] = paper_trainer(188, 250, "bf16").step
+        step_peaks["singan bf16"] = peaks["bf16"]
     if args.reference.exists():
         spec = importlib.util.spec_from_file_location("reference_iteration", args.reference)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         steps["reference"] = module.ReferenceIteration(188, 250, 32).step
-        peaks["reference"] = peak
+        step_peaks["reference"] = peaks["fp32"]
     for step in steps.values():  # warm up
         step()  # type: ignore[operator]
     flops = {name: flops_of(step) for name, step in steps.items()}
@@ -161,12 +236,31 @@ def main() -> None:
     for name, seconds in medians.items():
         rows.append((f"paper preset 188x250 w32, {name}", f"{seconds * 1000:.0f} ms/iter, "
                      f"{flops[name] / 1e9:.0f} GFLOP, {flops[name] / seconds / 1e9:.0f} GFLOP/s "
-                     f"({flops[name] / seconds / 1e9 / peaks[name]:.0%} of its matmul peak)"))
+                     f"({flops[name] / seconds / 1e9 / step_peaks[name]:.0%} of its matmul peak)"))
     if "reference" in medians:
         for name in medians:
             if name != "reference":
                 rows.append((f"paper preset / reference ({name})",
                              f"{medians[name] / medians['reference']:.2f}x"))
+
+    image_path = args.image or demo_photo()
+    model = None
+    if not args.skip_train:
+        config = resolve_config("default", overrides={"device": "cpu", "precision": "fp32"})
+        image = load_image(image_path, config.max_size)
+        started = time.perf_counter()
+        model = train(image, config)
+        total = time.perf_counter() - started
+        for n, seconds in enumerate(model.train_seconds):
+            h, w = model.geometry.sizes[n]
+            iters = config.iters_at(n, model.geometry.num_scales)
+            rows.append((f"default preset fp32, scale {n} ({w}x{h}, {iters} it)", f"{seconds:.1f} s"))
+        rows.append((f"default preset fp32, total ({image_path.name})", f"{total:.1f} s"))
+        if "reference" in medians:
+            rows.append(("default preset fp32, in reference iterations (188x250 w32)",
+                         f"{total / medians['reference']:.0f}"))
+    if not args.skip_busy:
+        busy_rows(image_path, rows, steps=max(5, args.iters))
 
     if model is not None:
         model.generate()
