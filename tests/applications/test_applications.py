@@ -17,7 +17,6 @@ from models.config import TrainConfig
 def test_sr_output_has_exactly_factor_times_the_pixels(tiny_model, factor: float) -> None:  # type: ignore[no-untyped-def]
     big = super_resolve(tiny_model, factor)
     assert big.shape == (1, 3, round(24 * factor), round(32 * factor))
-    assert big.min() >= -1 and big.max() <= 1
 
 
 def test_sr_steps_and_config() -> None:

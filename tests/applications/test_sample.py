@@ -7,8 +7,7 @@ from models.errors import UsageError
 @pytest.mark.parametrize("start_scale", [0, 1, 2])
 def test_any_aspect_at_any_start_scale(tiny_model, start_scale: int) -> None:  # type: ignore[no-untyped-def]
     (image,) = sample(tiny_model, 1, start_scale=start_scale, scale_h=2.0, scale_v=0.5, seed=0)
-    assert image.shape == (1, 3, 12, 64)  # the model is 24x32
-    assert image.min() >= -1 and image.max() <= 1
+    assert image.shape == (1, 3, 12, 64)  # the model is 24x32 (clipping: test_walk_with_stand_ins)
 
 
 def test_same_seed_same_images_whatever_the_count(tiny_model) -> None:  # type: ignore[no-untyped-def]

@@ -3,23 +3,12 @@
 import torch
 import torch.nn.functional as F
 
-from models.geometry import resize
-
 
 def test_tiny_training_produces_every_scale(tiny_model) -> None:  # type: ignore[no-untyped-def]
     assert tiny_model.complete
     assert tiny_model.geometry.num_scales == 3
     assert tiny_model.geometry.sizes[-1] == (24, 32)
     assert all(not g.training for g in tiny_model.generators)
-
-
-def test_noise_amplitude_rule(tiny_model) -> None:  # type: ignore[no-untyped-def]
-    reals = tiny_model.reals()
-    assert tiny_model.noise_amps[0] == 1.0
-    for n in range(1, tiny_model.num_trained):
-        prev_rec = resize(tiny_model.reconstruct(n - 1), tiny_model.geometry.sizes[n])
-        expected = 0.1 * torch.sqrt(F.mse_loss(reals[n], prev_rec)).item()
-        assert abs(tiny_model.noise_amps[n] - expected) < 1e-5 * max(1.0, expected)
 
 
 def test_reconstruction_approaches_the_real_image(tiny_model) -> None:  # type: ignore[no-untyped-def]
