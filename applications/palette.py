@@ -12,16 +12,23 @@ import torch
 
 def kmeans_palette(image: torch.Tensor, num_colors: int = 5, iters: int = 30,
                    seed: int = 0) -> torch.Tensor:
-    """K-means (k-means++ init) on the pixels of a 1x3xHxW image; returns Kx3 centres."""
+    """K-means (k-means++ init) on the pixels of a 1x3xHxW image in [-1, 1].
+
+    Runs on the image's device; the random picks come from a CPU generator (torch has no
+    generator that works on every device), so a seed picks the same centres on CPU and GPU.
+    Returns Kx3 centres on the image's device (K <= num_colors: fewer for an image with fewer
+    distinct colours).
+    """
     pixels = image[0].reshape(3, -1).T.float()
     gen = torch.Generator().manual_seed(seed)
-    first = torch.randint(len(pixels), (1,), generator=gen)
+    first = torch.randint(len(pixels), (1,), generator=gen).to(pixels.device)
     centers = pixels[first]
     while len(centers) < num_colors:  # k-means++: far pixels are likelier next centres
         dist = torch.cdist(pixels, centers).min(dim=1).values ** 2
         if dist.sum() == 0:
             break
-        pick = torch.multinomial(dist / dist.sum(), 1, generator=gen)
+        weights = (dist / dist.sum()).cpu()
+        pick = torch.multinomial(weights, 1, generator=gen).to(pixels.device)
         centers = torch.cat([centers, pixels[pick]])
     for _ in range(iters):
         labels = torch.cdist(pixels, centers).argmin(dim=1)

@@ -10,7 +10,18 @@ from typing import Annotated
 
 import typer
 
-from singan_cli.common import emit, err_console, user_errors
+from singan_cli.common import (
+    Device,
+    DeviceOption,
+    ForceOption,
+    SeedOption,
+    emit,
+    err_console,
+    pick_device,
+    pick_seed,
+    refuse_existing,
+    user_errors,
+)
 
 
 def animate_command(
@@ -28,17 +39,25 @@ def animate_command(
                                              "moves only finer detail.")] = 0,
     loop: Annotated[bool, typer.Option("--loop/--no-loop", help="End where it started so the "
                                        "clip loops without a jump.")] = True,
-    seed: Annotated[int | None, typer.Option(help="Same seed, same clip.")] = 0,
+    seed: SeedOption = None,
+    device: DeviceOption = Device.auto,
+    force: ForceOption = False,
 ) -> None:
     """Animate the model (output path to stdout)."""
     with user_errors():
+        where = pick_device(device)
+        # a folder of frames is one result: an empty folder is fine, one with files is not
+        if not (out.is_dir() and not any(out.iterdir())):
+            refuse_existing([out], force)
+
         from rich.progress import Progress
 
         from applications.animate import animate
         from models.checkpoint import load_model
         from models.image_io import save_animation, tensor_to_uint8
 
-        model = load_model(model_dir)
+        model = load_model(model_dir, device=where)
+        seed = pick_seed(seed)
         console = err_console()
         with Progress(console=console, disable=not console.is_terminal, transient=True) as bar:
             task = bar.add_task("frames", total=frames)
@@ -46,3 +65,7 @@ def animate_command(
                 model, frames, alpha=alpha, beta=beta, start_scale=start_scale, loop=loop,
                 seed=seed, on_frame=lambda _: bar.advance(task))]
         emit(save_animation(images, out, fps))
+        if out.is_dir():  # --force over a longer clip: its extra frames are not part of this one
+            for stale in out.glob("frame_*.png"):
+                if stale.stem[6:].isdigit() and int(stale.stem[6:]) >= frames:
+                    stale.unlink()

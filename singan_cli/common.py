@@ -1,17 +1,46 @@
-"""What every subcommand shares: the stderr console, the error boundary, output-path helpers."""
+"""What every subcommand shares: the stderr console, the error boundary, the output rule, the
+--seed and --device options.
+
+The output rule, the same for every command: a result never replaces an existing file unless
+--force is given (checked before any work starts); one result is written to --out exactly;
+several results are numbered `<stem>_NNN<suffix>`, continuing after the highest number already
+there, so earlier results are kept.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from models.errors import OutputError, SinganError, UsageError
+
+if TYPE_CHECKING:
+    import torch
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+    mps = "mps"
+
+
+# Options shared by every command that runs a model.
+DeviceOption = Annotated[Device, typer.Option(help="Where to run: auto = cuda, then mps, then "
+                                              "cpu.")]
+SeedOption = Annotated[int | None, typer.Option(help="Same seed, same result; without it a fresh "
+                                                "seed is drawn and printed on stderr.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace existing output files.")]
 
 
 @cache
@@ -33,8 +62,10 @@ def debug_enabled() -> bool:
 def user_errors() -> Iterator[None]:
     """Turn SinganError into one red line on stderr and exit 1 (UsageError: exit 2).
 
-    Set SINGAN_DEBUG=1 to get the full traceback instead.
+    Set SINGAN_DEBUG=1 to get the full traceback instead. On success, says the seeds that
+    pick_seed drew.
     """
+    _drawn_seeds.clear()
     try:
         yield
     except SinganError as exc:
@@ -48,6 +79,9 @@ def user_errors() -> Iterator[None]:
             raise
         err_console().print("interrupted", style="red", markup=False, highlight=False)
         raise typer.Exit(130) from None
+    for seed in _drawn_seeds:
+        say(f"seed {seed} (pass --seed {seed} to repeat)")
+    _drawn_seeds.clear()
 
 
 def emit(path: Path) -> None:
@@ -55,19 +89,54 @@ def emit(path: Path) -> None:
     typer.echo(str(path))
 
 
+_drawn_seeds: list[int] = []
+
+
+def pick_seed(seed: int | None) -> int:
+    """`seed`, or a fresh one when None. A fresh seed is said on stderr when the command ends
+    well (user_errors), "seed N (pass --seed N to repeat)", so that an error stays one line."""
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+        _drawn_seeds.append(seed)
+    return seed
+
+
+def pick_device(device: Device | str) -> torch.device:
+    """The torch device for --device (auto: cuda, then mps, then cpu); a missing one is a usage
+    error (exit 2)."""
+    from models.trainer import resolve_device
+
+    return resolve_device(device.value if isinstance(device, Device) else device)
+
+
+def refuse_existing(paths: list[Path], force: bool) -> None:
+    """Raise OutputError naming the first of `paths` that exists, unless force."""
+    if force:
+        return
+    for path in paths:
+        if path.exists() or path.is_symlink():
+            raise OutputError(f"{path}: already exists; pass --force to replace it, or choose "
+                              f"another --out")
+
+
 def next_free_paths(directory: Path, stem: str, suffix: str, count: int) -> list[Path]:
-    """`count` paths directory/stem_NNN.suffix that do not exist yet (never overwrite results)."""
+    """`count` paths directory/stem_NNN.suffix numbered after the highest one already there, so
+    that one run's results are consecutive and nothing is overwritten."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{directory}: cannot create the output folder ({exc.strerror or exc}); "
                           f"choose another --out") from None
-    taken = {p.name for p in directory.glob(f"{stem}_*{suffix}")}
-    paths: list[Path] = []
-    index = 0
-    while len(paths) < count:
-        name = f"{stem}_{index:03d}{suffix}"
-        if name not in taken:
-            paths.append(directory / name)
-        index += 1
-    return paths
+    pattern = re.compile(rf"{re.escape(stem)}_(\d+){re.escape(suffix)}")
+    taken = [int(m.group(1)) for p in directory.iterdir() if (m := pattern.fullmatch(p.name))]
+    first = max(taken) + 1 if taken else 0
+    return [directory / f"{stem}_{index:03d}{suffix}" for index in range(first, first + count)]
+
+
+def output_paths(out: Path, count: int, force: bool) -> list[Path]:
+    """Where `count` results named by --out go: `out` itself for one (refused if it exists,
+    unless force), else `<stem>_NNN<suffix>` beside it, numbered on (see next_free_paths)."""
+    if count == 1:
+        refuse_existing([out], force)
+        return [out]
+    return next_free_paths(out.parent, out.stem, out.suffix or ".png", count)

@@ -11,7 +11,17 @@ from typing import Annotated
 
 import typer
 
-from singan_cli.common import emit, user_errors
+from singan_cli.common import (
+    Device,
+    DeviceOption,
+    ForceOption,
+    SeedOption,
+    emit,
+    pick_device,
+    pick_seed,
+    refuse_existing,
+    user_errors,
+)
 from singan_cli.harmonize import MaskOption
 
 
@@ -24,7 +34,9 @@ def edit_command(
                                              "<edited>_edited.png].")] = None,
     start_scale: Annotated[int | None, typer.Option(min=0, help="Scale that receives the edit "
                                                     "[default: finest - 4].")] = None,
-    seed: Annotated[int | None, typer.Option(help="Same seed, same output.")] = 0,
+    seed: SeedOption = None,
+    device: DeviceOption = Device.auto,
+    force: ForceOption = False,
 ) -> None:
     """Blend an edit (paths of the blended and the raw output to stdout)."""
     with user_errors():
@@ -32,9 +44,12 @@ def edit_command(
         from models.image_io import save_image
         from singan_cli.inputs import load_model_image_mask
 
-        model, image, region = load_model_image_mask(model_dir, edited, mask)
-        scale = default_start_scale(model, 4) if start_scale is None else start_scale
-        raw, blended = edit(model, image, region, scale, seed=seed)
+        where = pick_device(device)
         out = out or edited.with_name(f"{edited.stem}_edited.png")
+        raw_out = out.with_name(f"{out.stem}_raw.png")
+        refuse_existing([out, raw_out], force)
+        model, image, region = load_model_image_mask(model_dir, edited, mask, device=where)
+        scale = default_start_scale(model, 4) if start_scale is None else start_scale
+        raw, blended = edit(model, image, region, scale, seed=pick_seed(seed))
         emit(save_image(blended, out))
-        emit(save_image(raw, out.with_name(f"{out.stem}_raw.png")))
+        emit(save_image(raw, raw_out))

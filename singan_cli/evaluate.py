@@ -12,7 +12,17 @@ from typing import Annotated
 
 import typer
 
-from singan_cli.common import emit, user_errors
+from singan_cli.common import (
+    Device,
+    DeviceOption,
+    ForceOption,
+    SeedOption,
+    emit,
+    pick_device,
+    pick_seed,
+    refuse_existing,
+    user_errors,
+)
 
 EXPLAIN = {
     "swd": "patch sliced Wasserstein distance (7x7 patches, 3 pyramid levels); lower is better",
@@ -31,7 +41,9 @@ def eval_command(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the scores as JSON to "
                                                   "this file (its path goes to stdout, the table "
                                                   "to stderr); - prints the JSON on stdout.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the first sample.")] = 0,
+    seed: SeedOption = None,
+    device: DeviceOption = Device.auto,
+    force: ForceOption = False,
 ) -> None:
     """Score random samples against the training image (0-255 pixel scale)."""
     with user_errors():
@@ -41,7 +53,11 @@ def eval_command(
         from applications.evaluate import evaluate
         from models.checkpoint import load_model
 
-        scores = evaluate(load_model(model_dir), count, seed=seed)
+        where = pick_device(device)
+        if json_out is not None and str(json_out) != "-":
+            refuse_existing([json_out], force)
+        seed = pick_seed(seed)
+        scores = evaluate(load_model(model_dir, device=where), count, seed=seed)
         table = Table(title=f"{model_dir}: {count} samples", title_justify="left")
         for column in ("measure", "value", "meaning"):
             table.add_column(column)
@@ -53,7 +69,8 @@ def eval_command(
             Console(stderr=True).print(f"warning: {scores['copies']:.0f} samples are near copies "
                                        f"of the training image", style="yellow", markup=False)
         if json_out is not None:
-            text = json.dumps({"model": str(model_dir), "samples": count, **scores}, indent=2)
+            text = json.dumps({"model": str(model_dir), "samples": count, "seed": seed, **scores},
+                              indent=2)
             if str(json_out) == "-":
                 typer.echo(text)
             else:

@@ -10,7 +10,17 @@ from typing import Annotated
 
 import typer
 
-from singan_cli.common import emit, user_errors
+from singan_cli.common import (
+    Device,
+    DeviceOption,
+    ForceOption,
+    SeedOption,
+    emit,
+    pick_device,
+    pick_seed,
+    refuse_existing,
+    user_errors,
+)
 
 MaskOption = Annotated[Path, typer.Option("--mask", "-m", help="White where the image was "
                                           "changed (any image; JPEG is fine).")]
@@ -27,7 +37,9 @@ def harmonize_command(
                                                     "[default: finest - 3].")] = None,
     finetune: Annotated[int, typer.Option(min=0, help="Fine-tune iterations per scale on the "
                                           "pasted image first (0 = off; 100-300 is typical).")] = 0,
-    seed: Annotated[int | None, typer.Option(help="Same seed, same output.")] = 0,
+    seed: SeedOption = None,
+    device: DeviceOption = Device.auto,
+    force: ForceOption = False,
 ) -> None:
     """Harmonize a naive paste (output path to stdout)."""
     with user_errors():
@@ -35,8 +47,12 @@ def harmonize_command(
         from models.image_io import save_image
         from singan_cli.inputs import load_model_image_mask
 
+        where = pick_device(device)
+        out = out or pasted.with_name(f"{pasted.stem}_harmonized.png")
+        refuse_existing([out], force)  # before the (possibly long) fine-tune
         model, image, region = load_model_image_mask(model_dir, pasted, mask,
-                                                     with_discriminators=finetune > 0)
+                                                     with_discriminators=finetune > 0, device=where)
         scale = default_start_scale(model, 3) if start_scale is None else start_scale
-        _, blended = harmonize(model, image, region, scale, seed=seed, finetune_iters=finetune)
-        emit(save_image(blended, out or pasted.with_name(f"{pasted.stem}_harmonized.png")))
+        _, blended = harmonize(model, image, region, scale, seed=pick_seed(seed),
+                               finetune_iters=finetune)
+        emit(save_image(blended, out))

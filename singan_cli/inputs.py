@@ -7,8 +7,10 @@ from typing import Any
 
 
 def load_model_image_mask(model_dir: Path, image_path: Path, mask_path: Path | None,
-                          with_discriminators: bool = False) -> tuple[Any, Any, Any]:
-    """(model, image 1x3xHxW, mask 1x1xHxW or None), image and mask at the model's trained size.
+                          with_discriminators: bool = False,
+                          device: Any = "cpu") -> tuple[Any, Any, Any]:
+    """(model, image 1x3xHxW, mask 1x1xHxW or None), image and mask at the model's trained size;
+    the model on `device` (image and mask stay on the CPU: the applications move them).
 
     An image whose aspect differs from the training image's is refused (it would be stretched).
     """
@@ -17,7 +19,7 @@ def load_model_image_mask(model_dir: Path, image_path: Path, mask_path: Path | N
     from models.geometry import resize
     from models.image_io import load_image, load_mask, same_aspect
 
-    model = load_model(model_dir, with_discriminators=with_discriminators)
+    model = load_model(model_dir, device=device, with_discriminators=with_discriminators)
     height, width = model.geometry.sizes[model.num_trained - 1]
     image = load_image(image_path)
     h, w = image.shape[-2:]

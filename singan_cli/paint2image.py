@@ -10,7 +10,17 @@ from typing import Annotated
 
 import typer
 
-from singan_cli.common import emit, next_free_paths, user_errors
+from singan_cli.common import (
+    Device,
+    DeviceOption,
+    ForceOption,
+    SeedOption,
+    emit,
+    output_paths,
+    pick_device,
+    pick_seed,
+    user_errors,
+)
 
 
 def paint2image_command(
@@ -18,7 +28,8 @@ def paint2image_command(
     painting: Annotated[Path, typer.Argument(help="The painting / clip-art (any size; same "
                                              "aspect as the training image).")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG; with -n > 1, "
-                                             "numbered beside it [default: <painting>_paint.png].")] = None,
+                                             "<stem>_NNN.png beside it, numbered on after "
+                                             "existing ones [default: <painting>_paint.png].")] = None,
     start_scale: Annotated[int, typer.Option(min=0, help="Scale that receives the painting "
                                              "(0 = coarsest). Lower: more freedom, less of the "
                                              "painting kept.")] = 1,
@@ -29,7 +40,9 @@ def paint2image_command(
     colors: Annotated[int, typer.Option(min=2, max=32, help="Palette size for --quantize.")] = 5,
     finetune_iters: Annotated[int, typer.Option(min=1, help="Fine-tune iterations for "
                                                 "--quantize.")] = 200,
-    seed: Annotated[int | None, typer.Option(help="Same seed, same outputs.")] = 0,
+    seed: SeedOption = None,
+    device: DeviceOption = Device.auto,
+    force: ForceOption = False,
 ) -> None:
     """Paint-to-image (output paths to stdout)."""
     with user_errors():
@@ -37,11 +50,12 @@ def paint2image_command(
         from models.image_io import save_image
         from singan_cli.inputs import load_model_image_mask
 
-        model, image, _ = load_model_image_mask(model_dir, painting, None, with_discriminators=quantize)
-        outputs = paint_to_image(model, image, start_scale=start_scale, count=count, seed=seed,
-                                 quantize_colors=colors if quantize else 0,
+        where = pick_device(device)
+        paths = output_paths(out or painting.with_name(f"{painting.stem}_paint.png"), count, force)
+        model, image, _ = load_model_image_mask(model_dir, painting, None,
+                                                with_discriminators=quantize, device=where)
+        outputs = paint_to_image(model, image, start_scale=start_scale, count=count,
+                                 seed=pick_seed(seed), quantize_colors=colors if quantize else 0,
                                  finetune_iters=finetune_iters)
-        out = out or painting.with_name(f"{painting.stem}_paint.png")
-        paths = [out] if count == 1 else next_free_paths(out.parent, out.stem, ".png", count)
         for result, path in zip(outputs, paths, strict=True):
             emit(save_image(result, path))

@@ -1,6 +1,6 @@
 """`singan sample MODEL -n 8 --out samples/`: random images from a trained model.
 
-    singan sample model/ -n 8 --scale-h 2 --start-scale 1 --seed 3
+    singan sample model/ -n 8 --scale-h 2 --start-scale 1 --seed 3 --device auto
 """
 
 from __future__ import annotations
@@ -10,21 +10,32 @@ from typing import Annotated
 
 import typer
 
-from singan_cli.common import emit, next_free_paths, user_errors
+from singan_cli.common import (
+    Device,
+    DeviceOption,
+    SeedOption,
+    emit,
+    next_free_paths,
+    pick_device,
+    pick_seed,
+    user_errors,
+)
 
 
 def sample_command(
     model_dir: Annotated[Path, typer.Argument(metavar="MODEL", help="A model directory.")],
     count: Annotated[int, typer.Option("-n", "--count", min=1, help="How many samples.")] = 8,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNGs (existing files "
-                                      "are kept; new ones get the next free number).")] = Path("samples"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNGs sample_NNN.png "
+                                      "(existing files are kept; new ones are numbered "
+                                      "on).")] = Path("samples"),
     start_scale: Annotated[int, typer.Option(min=0, help="0 = fully random; K keeps the image's "
                                              "layout from scales below K (see `singan info`).")] = 0,
     scale_h: Annotated[float, typer.Option(min=0.1, max=16, help="Width relative to the "
                                            "training image.")] = 1.0,
     scale_v: Annotated[float, typer.Option(min=0.1, max=16, help="Height relative to the "
                                            "training image.")] = 1.0,
-    seed: Annotated[int | None, typer.Option(help="Same seed, same images.")] = None,
+    seed: SeedOption = None,
+    device: DeviceOption = Device.auto,
 ) -> None:
     """Write random samples as PNG (paths to stdout)."""
     with user_errors():
@@ -32,8 +43,8 @@ def sample_command(
         from models.checkpoint import load_model
         from models.image_io import save_image
 
-        model = load_model(model_dir)
+        model = load_model(model_dir, device=pick_device(device))
         images = sample(model, count, start_scale=start_scale, scale_h=scale_h, scale_v=scale_v,
-                        seed=seed)
+                        seed=pick_seed(seed))
         for image, path in zip(images, next_free_paths(out, "sample", ".png", count), strict=True):
             emit(save_image(image, path))

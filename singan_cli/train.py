@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from models.config import DEVICES, LOSSES, PRECISIONS, TrainConfig
-from singan_cli.common import emit, say, user_errors
+from singan_cli.common import emit, pick_seed, say, user_errors
 
 
 class Preset(str, Enum):
@@ -68,7 +68,8 @@ TRAINING_FLAGS: dict[str, Flag] = {
     "rec_weight": Flag("Weight of the reconstruction loss (the paper's alpha).", min=0),
     "noise_amp_weight": Flag("Noise amplitude of a scale = this x RMSE(real, upsampled "
                              "reconstruction).", min=0),
-    "seed": Flag("Random seed (weights and noise)."),
+    "seed": Flag("Random seed (weights and noise); without it a fresh one is drawn and printed "
+                 "(--resume takes the saved one)."),
     "device": Flag("Where to train.", choices=DEVICES),
     "precision": Flag("bf16 autocast in training: auto (where the device computes bf16 "
                       "natively), bf16 or fp32.", choices=PRECISIONS),
@@ -145,9 +146,35 @@ def train_command(
     with user_errors():
         from models.config import resolve_config
 
-        cfg = resolve_config(preset.value, config, training_overrides(training))
         out = out or Path(f"{image.stem}-singan")
+        overrides = training_overrides(training)
+        if "seed" not in overrides and not sets_key(config, "seed"):
+            # no seed given: the saved one when resuming, else a fresh one (said on stderr)
+            saved = saved_seed(out) if resume else None
+            overrides["seed"] = pick_seed(None) if saved is None else saved
+        cfg = resolve_config(preset.value, config, overrides)
         run_training(image, out, cfg, resume=resume, force=force, dry_run=dry_run, threads=threads)
+
+
+def sets_key(config_file: Path | None, key: str) -> bool:
+    """Whether a --config file sets `key`."""
+    from models.config import load_config_file
+
+    return config_file is not None and key in load_config_file(config_file)
+
+
+def saved_seed(model_dir: Path) -> int | None:
+    """The seed of the model in `model_dir`, None if there is none (or it is unreadable: then
+    the resume check says what is wrong)."""
+    from models.checkpoint import CONFIG_FILE
+    from models.config import load_config_file
+    from models.errors import ConfigError
+
+    try:
+        seed = load_config_file(model_dir / CONFIG_FILE).get("seed")
+    except ConfigError:
+        return None
+    return seed if isinstance(seed, int) else None
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
@@ -155,8 +182,13 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 
 def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, force: bool = False,
-                 dry_run: bool = False, quiet_result: bool = False, threads: int = 0) -> Any:
-    """Load the image, prepare `out`, train with progress on stderr; returns the SinGAN."""
+                 dry_run: bool = False, quiet_result: bool = False,
+                 keep_interrupt: bool = False, threads: int = 0) -> Any:
+    """Load the image, prepare `out`, train with progress on stderr; returns the SinGAN.
+
+    keep_interrupt: let Ctrl-C / SIGTERM through as KeyboardInterrupt (the caller, e.g. sr,
+    says how to continue) instead of the `singan train --resume` hint.
+    """
     import yaml
 
     from models.checkpoint import CONFIG_FILE, saved_scale_count
@@ -191,6 +223,8 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
             model = train(image, cfg, save_dir=out, progress=progress, model=model,
                           resume=resume, force=force, threads=threads)
     except KeyboardInterrupt:
+        if keep_interrupt:
+            raise
         finished = saved_scale_count(out)
         raise TrainingError(
             f"interrupted; {finished} of {model.geometry.num_scales} scales are saved in {out}/. "
