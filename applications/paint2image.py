@@ -28,27 +28,34 @@ def painting_input(model: SinGAN, painting: torch.Tensor, start_scale: int) -> t
 
 def paint_to_image(model: SinGAN, painting: torch.Tensor, start_scale: int = 1, count: int = 1,
                    seed: int | None = None, quantize_colors: int = 0,
-                   finetune_iters: int = 200) -> list[torch.Tensor]:
+                   finetune_iters: int | None = 200, retrain: bool = False) -> list[torch.Tensor]:
     """Turn a painting (1x3xhxw in [-1, 1], any size) into `count` images at the training size.
 
     quantize_colors > 0: map the painting to that many palette colours of the training image and
-    fine-tune scale `start_scale` first (modifies `model`'s generator at that scale; it must be
-    loaded with its discriminators).
+    train scale `start_scale` to turn palette images into the image's texture first (modifies
+    `model`'s generator at that scale): `finetune_iters` iterations (0: none, None: the scale's
+    training schedule) continuing from its trained weights (the model must be loaded with its
+    discriminators), or with `retrain` from fresh weights, as the paper does (with
+    finetune_iters=None: the paper's full schedule).
     """
     model.check_scale(start_scale)
     init = painting_input(model, painting, start_scale)
     if quantize_colors > 0:
         palette = kmeans_palette(model.image, quantize_colors, seed=seed or 0)
         init = quantize(init, palette)
+        size = model.geometry.sizes[start_scale]
+        rec_input = quantize(painting_input(model, model.image, start_scale), palette)
 
         def quantized_random_input() -> torch.Tensor:
-            # a random image seen the way a painting is (coarse, palette colours) at scale K
-            return quantize(painting_input(model, model.generate(stop_scale=start_scale),
-                                           start_scale), palette)
+            # a random image from the frozen coarser scales, in palette colours, at scale K
+            # (at K = 0 there is none: the quantized image itself)
+            if start_scale == 0:
+                return rec_input
+            return quantize(resize(model.generate(stop_scale=start_scale - 1), size), palette)
 
-        rec_input = quantize(painting_input(model, model.image, start_scale), palette)
-        finetune_scale(model, start_scale, finetune_iters, quantized_random_input,
-                       rec_input=rec_input, seed=seed or 0)
+        if finetune_iters != 0:
+            finetune_scale(model, start_scale, finetune_iters, quantized_random_input,
+                           rec_input=rec_input, seed=seed or 0, fresh=retrain)
     outputs = []
     for i in range(count):
         noise = model.draw_noise(seed=seed, index=i)

@@ -332,27 +332,31 @@ def train(image: torch.Tensor, config: TrainConfig, save_dir: Path | None = None
             return done.value
 
 
-def finetune_scale(model: SinGAN, scale: int, iters: int, fake_input: Callable[[], torch.Tensor],
-                   rec_input: torch.Tensor | None = None, rec_target: torch.Tensor | None = None,
-                   seed: int = 0) -> SinGAN:
+def finetune_scale(model: SinGAN, scale: int, iters: int | None,
+                   fake_input: Callable[[], torch.Tensor], rec_input: torch.Tensor | None = None,
+                   rec_target: torch.Tensor | None = None, seed: int = 0,
+                   fresh: bool = False) -> SinGAN:
     """Continue training the trained scale `scale` with another generator input, in place.
 
-    Needs the discriminators (load_model(..., with_discriminators=True)).
+    Needs the discriminators (load_model(..., with_discriminators=True)) unless `fresh`.
 
     Args:
+        iters: iterations (0: none); None: the scale's own training schedule.
         fake_input: returns the generator's input ("prev") for the adversarial steps,
             1x3xh_nxw_n at the scale's size (e.g. a quantized or pasted image).
         rec_input: the input for the reconstruction term (default: the usual reconstruction).
         rec_target: what the reconstruction should give (default: the training image at this
             scale). The discriminator always sees the training image as real.
+        fresh: retrain the scale from new weights (the paper's paint2image) instead of
+            continuing from its trained G and D.
     Returns:
         the same model, with generators[scale] replaced by the fine-tuned one (eval mode).
     """
-    if len(model.discriminators) <= scale:
+    if not fresh and len(model.discriminators) <= scale:
         raise UsageError("fine-tuning needs the model's discriminators: load the model with "
                          "load_model(..., with_discriminators=True)")
     with _isolated_rng(seed, model.device):
-        trainer = _ScaleTrainer(model, scale, continue_from=scale, iters=iters)
+        trainer = _ScaleTrainer(model, scale, continue_from=None if fresh else scale, iters=iters)
         trainer.make_fake_input = fake_input
         if rec_input is not None:
             trainer.prev_rec = rec_input
@@ -361,5 +365,6 @@ def finetune_scale(model: SinGAN, scale: int, iters: int, fake_input: Callable[[
         for _ in range(trainer.iters):
             trainer.step()
     model.generators[scale] = trainer.generator.eval().requires_grad_(False)
-    model.discriminators[scale] = trainer.discriminator.eval().requires_grad_(False)
+    if len(model.discriminators) > scale:
+        model.discriminators[scale] = trainer.discriminator.eval().requires_grad_(False)
     return model
