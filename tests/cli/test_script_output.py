@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
+import numpy as np
+import pytest
 import typer.main
 import yaml
+from PIL import Image
 from typer.testing import CliRunner
 
 from models.config import TrainConfig, resolve_config
+from models.errors import ModelDirError
+from singan_cli.loss_plot import COLOURS, PLOT_SIZE, draw_loss_plot, read_train_log
 from singan_cli.main import app
 
 runner = CliRunner()
@@ -107,3 +113,66 @@ def test_eval_json_file_prints_its_path(tiny_model_dir: Path, tmp_path: Path) ->
     assert result.stdout == f"{path}\n"  # only the path: the table is on stderr
     assert "diversity" in result.stderr
     assert json.loads(path.read_text())["samples"] == 2
+
+
+def test_info_json_is_the_whole_stdout(tiny_model_dir: Path) -> None:
+    result = run("info", tiny_model_dir, "--json")
+    assert result.exit_code == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["complete"] is True and info["num_scales"] == info["scales_trained"] == 3
+    assert [(s["width"], s["height"]) for s in info["scales"]] == [(19, 14), (24, 18), (32, 24)]
+    assert (info["width"], info["height"]) == (32, 24)
+    assert info["scales"][0]["noise_amp"] == 1.0  # the coarsest scale is pure noise
+    assert all(s["trained"] and s["train_seconds"] > 0 for s in info["scales"])
+    assert info["config"]["iters"] == 40 and info["config"]["max_size"] == 32
+    assert info["train_log"] == str(tiny_model_dir / "train_log.csv")
+
+
+def _colour_pixels(path: Path, colour: tuple[int, int, int]) -> int:
+    pixels = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    return int((np.abs(pixels - np.array(colour)).sum(axis=-1) < 60).sum())
+
+
+def test_info_plot_writes_a_png_of_the_loss_curves(tiny_model_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "loss.png"
+    result = run("info", tiny_model_dir, "--plot", path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{path}\n" and "coarsest" in result.stderr  # table on stderr
+    with Image.open(path) as im:
+        assert im.format == "PNG" and im.size == PLOT_SIZE
+    for colour in COLOURS[:3]:  # one curve per loss: d, g_adv, rec
+        assert _colour_pixels(path, colour) > 200
+    again = run("info", tiny_model_dir, "--plot", path)
+    assert again.exit_code == 1 and "--force" in again.stderr
+    assert run("info", tiny_model_dir, "--plot", path, "--force").exit_code == 0
+    both = run("info", tiny_model_dir, "--json", "--plot", path, "--force")
+    assert json.loads(both.stdout)["plot"] == str(path)
+
+
+def test_info_plot_without_a_loss_log_is_one_line(tiny_model_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "old"
+    shutil.copytree(tiny_model_dir, copy)
+    (copy / "train_log.csv").unlink()
+    result = run("info", copy, "--plot", tmp_path / "loss.png")
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and "train_log.csv" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "loss.png").exists()
+
+
+def test_loss_log_reader_and_plot(tmp_path: Path) -> None:
+    path = tmp_path / "train_log.csv"
+    rows = ["scale,iteration,d,g_adv,rec"]
+    rows += [f"{s},{i},{-1 - i / 100},{0.5},{1 / i}" for s in range(3) for i in range(10, 110, 10)]
+    rows[5] = "0,50,nan,0.5,0.02"  # a missing value leaves a gap, not an error
+    path.write_text("\n".join(rows) + "\n")
+    log = read_train_log(path)
+    assert log.losses == ("d", "g_adv", "rec") and list(log.scales) == [0, 1, 2]
+    assert log.scales[2][-1] == (100, (-2.0, 0.5, 0.01))
+    image = draw_loss_plot(log, title="x")
+    assert image.size == PLOT_SIZE and image.mode == "RGB"
+    path.write_text("\n".join([*rows, "1,oops,1,2"]) + "\n")
+    with pytest.raises(ModelDirError, match="line 32"):
+        read_train_log(path)
+    path.write_text("a,b,c\n")
+    with pytest.raises(ModelDirError, match="not a loss log"):
+        read_train_log(path)
