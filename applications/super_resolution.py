@@ -34,10 +34,14 @@ def sr_config(config: TrainConfig, image_size: tuple[int, int],
               user_set: frozenset[str] = frozenset()) -> TrainConfig:
     """The training config for SR on an image of `image_size` (h, w).
 
-    max_size never shrinks the input below its own size; rec_weight and scale_factor take the
-    SR values unless the user set them (`user_set` holds the field names given as flags).
+    The model trains on the whole image unless the user set max_size (`user_set` holds the
+    field names given as flags): then on a copy downscaled to it (less time and memory), and
+    super_resolve still enlarges the whole image. rec_weight and scale_factor take the SR values
+    unless the user set them.
     """
-    changes: dict[str, object] = {"max_size": max(config.max_size, *image_size)}
+    longest = max(image_size)
+    size = min(config.max_size, longest) if "max_size" in user_set else longest
+    changes: dict[str, object] = {"max_size": size}
     if "rec_weight" not in user_set:
         changes["rec_weight"] = SR_REC_WEIGHT
     if "scale_factor" not in user_set:
