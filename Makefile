@@ -30,7 +30,7 @@ test: install lint
 
 # Train the default preset on a real photo shipped inside scikit-image, then draw samples.
 demo: install
-	$(BIN)/python -m singan_cli train "$$($(BIN)/python -c 'import skimage, os; print(os.path.join(os.path.dirname(skimage.__file__), "data", "rocket.jpg"))')" --out $(DEMO_OUT)/model --force
+	$(BIN)/python -m singan_cli train "$$($(BIN)/python -c 'import skimage, os; print(os.path.join(os.path.dirname(skimage.__file__), "data", "rocket.jpg"))')" --out $(DEMO_OUT)/model --seed 0 --force
 	$(BIN)/python -m singan_cli sample $(DEMO_OUT)/model -n 8 --seed 0 --out $(DEMO_OUT)/samples
 	@echo "demo: model in $(DEMO_OUT)/model, samples in $(DEMO_OUT)/samples, per-scale previews in $(DEMO_OUT)/model/previews"
 

@@ -42,8 +42,9 @@ def run_one(photo: Path, args: argparse.Namespace, threads: int) -> dict:
         subprocess.run(train, env=env, check=True, stdout=log, stderr=log)
         seconds = time.perf_counter() - started
         scores_file = args.out / f"{photo.stem}.eval.json"
-        subprocess.run([*singan, "eval", str(model), "-n", str(args.count), "--json",
-                        str(scores_file)], env=env, check=True, stdout=log, stderr=log)
+        subprocess.run([*singan, "eval", str(model), "-n", str(args.count), "--seed", "0",
+                        "--json", str(scores_file), "--force"], env=env, check=True, stdout=log,
+                       stderr=log)
     scores = json.loads(scores_file.read_text())
     scores["train_seconds"] = seconds
     scores["photo"] = photo.name

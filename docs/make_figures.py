@@ -57,7 +57,8 @@ def main() -> None:
         coarse = resize(resize(real, (h // 8, w // 8)), (h, w))
         painting = quantize(coarse, kmeans_palette(real, 4))
         save_image(painting, tmp / "painting.png")
-        painted = singan("paint2image", args.model, tmp / "painting.png", "--out", tmp / "p.png")
+        painted = singan("paint2image", args.model, tmp / "painting.png", "--out", tmp / "p.png",
+                         "--seed", 0)
         sheet([tmp / "painting.png", *painted], DOCS / "paint2image.png")
 
         # harmonize: a block of the photo pasted elsewhere with its colours shifted
@@ -72,7 +73,7 @@ def main() -> None:
         save_image(pasted, tmp / "pasted.png")
         save_image(np.repeat(mask[..., None], 3, axis=2), tmp / "mask.png")
         harmonized = singan("harmonize", args.model, tmp / "pasted.png", "--mask", tmp / "mask.png",
-                            "--out", tmp / "h.png")
+                            "--out", tmp / "h.png", "--seed", 0)
         sheet([tmp / "pasted.png", tmp / "mask.png", *harmonized], DOCS / "harmonize.png")
 
         # edit: a block moved, leaving hard seams
@@ -80,17 +81,18 @@ def main() -> None:
         edited[..., top: top + bh, left: left + bw] = block  # the tower copied, hard seams
         save_image(edited, tmp / "edited.png")
         edit_out = singan("edit", args.model, tmp / "edited.png", "--mask", tmp / "mask.png",
-                          "--out", tmp / "e.png")
+                          "--out", tmp / "e.png", "--seed", 0)
         sheet([tmp / "edited.png", *edit_out], DOCS / "edit.png")
 
         gif = singan("animate", args.model, "--out", DOCS / "animation.gif", "--frames", 30,
-                     "--fps", 10)
+                     "--fps", 10, "--seed", 0, "--force")
         print(*gif)
 
         if args.sr:  # the photo at half size, enlarged 2x: bicubic | singan sr | the original
             low = resize(real, (h // 2, w // 2)).clamp(-1, 1)
             save_image(low, tmp / "low.png")
-            (big,) = singan("sr", tmp / "low.png", "--factor", 2, "--out", tmp / "sr.png")
+            (big,) = singan("sr", tmp / "low.png", "--factor", 2, "--out", tmp / "sr.png",
+                            "--seed", 0)
             bicubic = resize(load_image(tmp / "low.png"), tuple(load_image(big).shape[-2:])).clamp(-1, 1)
             sheet([bicubic, big, real], DOCS / "sr.png")
 
