@@ -162,15 +162,18 @@ class Display:
         else:
             self.progress.console.print(message, markup=False, highlight=False)
 
-    def started(self, run: PhotoRun) -> None:
-        where = f" on {run.host}" if run.host else ""
+    def submitted(self, run: PhotoRun) -> None:
         if run.name not in self.lines:
             self.lines[run.name] = self.progress.add_task(run.name, total=run.num_scales,
                                                           completed=run.num_trained, info="")
+        self.progress.update(self.lines[run.name], info="waiting for a worker")
+
+    def started(self, run: PhotoRun) -> None:
+        where = f" on {run.host}" if run.host else ""
         self.progress.update(self.lines[run.name], info=f"training scale {run.num_trained}{where}")
         if self.progress.disable:
             again = f" (attempt {run.attempts})" if run.attempts > 1 else ""
-            say(f"{run.name}: training from scale {run.num_trained} of {run.num_scales}{where}{again}")
+            say(f"{run.name}: training scales {run.num_trained}..{run.num_scales - 1}{where}{again}")
 
     def scale_done(self, run: PhotoRun) -> None:
         line = self.lines.get(run.name)
@@ -396,6 +399,7 @@ class Driver:
                 return
             display.retry(run, reason)
             self.submit(run, read_files(run.out))
+            display.submitted(run)
             return
         try:
             self._apply(run, item)
@@ -457,6 +461,7 @@ class Driver:
                             self.write_index()
                         else:
                             self.submit(run, files)
+                            display.submitted(run)
                     if not self.running:
                         continue
                     ready, _ = self.ray.wait(list(self.running), num_returns=1, timeout=POLL_SECONDS)
@@ -507,7 +512,7 @@ def print_table(runs: Sequence[PhotoRun], title: str) -> None:
     for run in runs:
         table.add_row(str(run.photo), run.name, run.status,
                       f"{run.num_trained}/{run.num_scales}" if run.num_scales else "-",
-                      f"{run.seconds:.1f} s" if run.num_trained else "-",
+                      f"{run.seconds:.1f} s" if run.seconds else "-",
                       f"{run.swd:.2f}" if run.swd is not None else "-",
                       f"{run.diversity:.3f}" if run.diversity is not None else "-",
                       style=styles.get(run.status))

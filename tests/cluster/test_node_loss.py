@@ -19,8 +19,8 @@ from singan_cli.train_many import Driver, PhotoRun
 from tests.conftest import TINY_FLAGS, synthetic_image
 
 ray = pytest.importorskip("ray")
-# scale 0 is quick, scale 1 (50 iterations) long enough to be cut by the node's removal
-FLAGS = {**TINY_FLAGS, "iters": 10, "iters_finest": 250, "device": "cpu"}
+# scale 0 is quick, scale 1 (40 iterations) long enough to be cut by the node's removal
+FLAGS = {**TINY_FLAGS, "iters": 10, "iters_finest": 160, "device": "cpu"}
 
 
 @pytest.fixture(scope="module")

@@ -198,7 +198,7 @@ def test_interrupted_run_keeps_finished_scales_and_resumes(ray_session: None, tm
     assert result.exit_code == 0, result.stderr
     entry = index_of(models)["p"]
     assert entry["status"] == "resumed" and entry["scales"] == 3
-    assert "training from scale 1 of 3" in result.stderr
+    assert "p: training scales 1..2" in result.stderr
     finished = scale_weights(models / "p", 0)
     assert finished.keys() == kept.keys()
     assert all(finished[k].equal(kept[k]) for k in kept)  # scale 0 was not trained again
