@@ -34,6 +34,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from models.config import (
+    COARSE_NOISES,
     KERNEL_SIZES,
     MAX_LAYERS,
     MAX_WIDTH,
@@ -59,7 +60,7 @@ TRAIN_LOG_LOSSES = ("d", "g_adv", "rec")
 TOP_LEVEL_KEYS = ("format_version", "singan_version", "architecture", "geometry", "scales",
                   "training")
 REQUIRED_KEYS = ("format_version", "architecture", "geometry", "scales")  # training: a record
-ARCHITECTURE_KEYS = ("num_layers", "kernel_size", "spectral_norm", "channels")
+ARCHITECTURE_KEYS = ("num_layers", "kernel_size", "spectral_norm", "channels", "coarse_noise")
 SCALE_KEYS = ("scale", "size", "noise_amp", "train_seconds")
 SCALARS = (str, int, float, bool, type(None))
 
@@ -85,6 +86,7 @@ def model_summary(model: SinGAN) -> dict[str, Any]:
             "kernel_size": config.kernel_size,
             "spectral_norm": config.spectral_norm,  # discriminators only
             "channels": [config.channels_at(n) for n in range(model.geometry.num_scales)],
+            "coarse_noise": config.coarse_noise,  # how sampling draws the scale-0 noise
         },
         "geometry": {
             "scale_factor": float(model.geometry.scale_factor),
@@ -284,12 +286,15 @@ def _parse_architecture(section: Any, num_scales: int) -> dict[str, Any]:
         raise ValueError(f"spectral_norm must be true or false, got {section['spectral_norm']!r}")
     if section.get("kernel_size") not in KERNEL_SIZES or isinstance(section["kernel_size"], bool):
         raise ValueError(f"kernel_size must be one of {KERNEL_SIZES}, got {section.get('kernel_size')!r}")
+    coarse_noise = section.get("coarse_noise", "rgb")  # absent: written before the key existed
+    if coarse_noise not in COARSE_NOISES:
+        raise ValueError(f"coarse_noise must be one of {COARSE_NOISES}, got {coarse_noise!r}")
     channels = section.get("channels")
     if not isinstance(channels, list) or len(channels) != num_scales:
         raise ValueError(f"channels must list one width for each of the {num_scales} scales")
     return {"num_layers": _int(section.get("num_layers"), "num_layers", 1, MAX_LAYERS),
             "kernel_size": section["kernel_size"],
-            "spectral_norm": section.get("spectral_norm", False),
+            "spectral_norm": section.get("spectral_norm", False), "coarse_noise": coarse_noise,
             "channels": [_int(c, f"channels of scale {n}", 1, MAX_WIDTH) for n, c in enumerate(channels)]}
 
 
@@ -327,7 +332,7 @@ def _training_config(record: Any, where: Path) -> tuple[TrainConfig, str | None]
 
 
 def _architecture_mismatch(config: TrainConfig, architecture: dict[str, Any]) -> str | None:
-    for key in ("num_layers", "kernel_size", "spectral_norm"):
+    for key in ("num_layers", "kernel_size", "spectral_norm", "coarse_noise"):
         if getattr(config, key) != architecture[key]:
             return f"{key} {getattr(config, key)!r} vs {architecture[key]!r}"
     widths = [config.channels_at(n) for n in range(len(architecture["channels"]))]
@@ -389,7 +394,8 @@ def load_model(directory: Path, device: str | torch.device = "cpu",
                             f"made by singan {made_by}): use that version, or train again")
     config = dataclasses.replace(config, num_layers=architecture["num_layers"],
                                  kernel_size=architecture["kernel_size"],
-                                 spectral_norm=architecture["spectral_norm"])
+                                 spectral_norm=architecture["spectral_norm"],
+                                 coarse_noise=architecture["coarse_noise"])
     if not scales and not allow_empty:
         raise ModelDirError(f"{directory}: no finished scale yet (training was stopped during "
                             f"the first scale); continue it with `singan train IMAGE --out "

@@ -26,6 +26,7 @@ from models.errors import ConfigError
 LOSSES = ("wgan-gp", "hinge", "lsgan")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "bf16", "fp32")
+COARSE_NOISES = ("rgb", "gray")
 # architecture limits, shared with the model-directory loader (models/checkpoint.py)
 MAX_LAYERS = 16
 KERNEL_SIZES = (1, 3, 5, 7)
@@ -59,6 +60,9 @@ class TrainConfig:
     spectral_norm: bool = False  # spectral normalisation on the discriminator convs
     rec_weight: float = 10.0  # weight of the reconstruction loss (alpha)
     noise_amp_weight: float = 0.1  # sigma_n = noise_amp_weight * RMSE(real_n, up(rec_{n-1}))
+    # noise at the coarsest scale: 3 independent channels, or one channel repeated (the paper:
+    # the coarsest variation is then in layout and brightness, not in colour)
+    coarse_noise: str = "rgb"  # rgb | gray
     # run
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | mps
@@ -157,6 +161,7 @@ def validate(config: TrainConfig, source: str = "config") -> TrainConfig:
         (c.gp_weight >= 0, "gp_weight", "must be >= 0"),
         (c.rec_weight >= 0, "rec_weight", "must be >= 0"),
         (c.noise_amp_weight >= 0, "noise_amp_weight", "must be >= 0"),
+        (c.coarse_noise in COARSE_NOISES, "coarse_noise", f"must be one of {', '.join(COARSE_NOISES)}"),
         (c.device in DEVICES, "device", f"must be one of {', '.join(DEVICES)}"),
         (c.precision in PRECISIONS, "precision", f"must be one of {', '.join(PRECISIONS)}"),
     ]
@@ -218,5 +223,6 @@ def resolve_config(preset: str = "default", config_file: Path | None = None,
     return validate(config)
 
 
-__all__ = ["LOSSES", "DEVICES", "PRECISIONS", "MAX_LAYERS", "KERNEL_SIZES", "MAX_WIDTH", "PRESETS",
-           "TrainConfig", "config_from_dict", "load_config_file", "resolve_config", "validate"]
+__all__ = ["LOSSES", "DEVICES", "PRECISIONS", "COARSE_NOISES", "MAX_LAYERS", "KERNEL_SIZES",
+           "MAX_WIDTH", "PRESETS", "TrainConfig", "config_from_dict", "load_config_file",
+           "resolve_config", "validate"]

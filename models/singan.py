@@ -93,6 +93,11 @@ class SinGAN:
         return [torch.randn(batch, 3, h, w, generator=gen).to(self.device)
                 for h, w in sizes[: self.num_trained]]
 
+    def coarse(self, z: torch.Tensor) -> torch.Tensor:
+        """Scale-0 noise as this model uses it: with coarse_noise "gray" (the paper) the first
+        channel repeated on all three."""
+        return z[:, :1].expand_as(z) if self.config.coarse_noise == "gray" else z
+
     @torch.no_grad()
     def reconstruct(self, upto: int | None = None) -> torch.Tensor:
         """The reconstruction path (z_rec at the coarsest, zero noise above) up to scale `upto`
@@ -144,5 +149,5 @@ class SinGAN:
             if n > start_scale:
                 prev = resize(out, sizes[n])
             z = noise[n] if noise is not None else torch.randn(batch, 3, *sizes[n], device=self.device)
-            out = self.generators[n](self.noise_amps[n] * z, prev)
+            out = self.generators[n](self.noise_amps[n] * (self.coarse(z) if n == 0 else z), prev)
         return out

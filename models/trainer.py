@@ -99,7 +99,9 @@ def new_model(image: torch.Tensor, config: TrainConfig) -> SinGAN:
     # noise, and sample 0 of every preview and eval would be the reconstruction.
     gen = torch.Generator().manual_seed(Z_REC_SEED_OFFSET + config.seed)
     z_rec = torch.randn(1, 3, *geometry.sizes[0], generator=gen).to(device)
-    return SinGAN(config=config, geometry=geometry, image=image.to(device), z_rec=z_rec)
+    model = SinGAN(config=config, geometry=geometry, image=image.to(device))
+    model.z_rec = model.coarse(z_rec).contiguous()
+    return model
 
 
 class _ScaleTrainer:
@@ -157,6 +159,7 @@ class _ScaleTrainer:
 
     def fake(self, prev: torch.Tensor) -> torch.Tensor:
         noise = torch.randn_like(self.real)
+        noise = self.model.coarse(noise) if self.scale == 0 else noise
         return self.generator(self.noise_amp * noise, prev)
 
     def step(self) -> dict[str, float]:

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from models.config import DEVICES, LOSSES, PRECISIONS, TrainConfig
+from models.config import COARSE_NOISES, DEVICES, LOSSES, PRECISIONS, TrainConfig
 from singan_cli.common import emit, pick_seed, say, user_errors
 
 
@@ -68,6 +68,9 @@ TRAINING_FLAGS: dict[str, Flag] = {
     "rec_weight": Flag("Weight of the reconstruction loss (the paper's alpha).", min=0),
     "noise_amp_weight": Flag("Noise amplitude of a scale = this x RMSE(real, upsampled "
                              "reconstruction).", min=0),
+    "coarse_noise": Flag("Noise at the coarsest scale: rgb (3 channels) or gray (one channel "
+                         "on all three, the paper: no colour in the coarsest variation).",
+                         choices=COARSE_NOISES),
     "seed": Flag("Random seed (weights and noise); without it a fresh one is drawn and printed "
                  "(--resume takes the saved one)."),
     "device": Flag("Where to train.", choices=DEVICES),

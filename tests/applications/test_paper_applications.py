@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
+from models.config import TrainConfig
 from models.singan import SinGAN
 
 
@@ -73,3 +75,52 @@ def test_quantize_retrain_runs_the_scales_full_schedule(tiny_model_dir, monkeypa
     model = load_model(tiny_model_dir)
     _quantized_paint(model, finetune_iters=None, retrain=True)
     assert len(steps) == model.config.iters_at(1, 3) > 20  # tiny preset: 40 at scale 0 .. 20 at 2
+
+
+class _NoiseRecorder(nn.Module):
+    """A stub G_n that keeps the noise it was given and passes prev through."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[torch.Tensor] = []
+
+    def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
+        self.seen.append(noise.clone())
+        return prev
+
+
+def _gray(z: torch.Tensor) -> bool:
+    return bool(torch.equal(z[:, 0], z[:, 1]) and torch.equal(z[:, 0], z[:, 2]))
+
+
+@pytest.mark.parametrize("coarse_noise", ["rgb", "gray"])
+def test_coarse_noise_setting_in_training_and_sampling(coarse_noise: str) -> None:
+    from models.trainer import _ScaleTrainer, new_model
+
+    config = TrainConfig(max_size=32, min_size=14, coarse_noise=coarse_noise, device="cpu")
+    model = new_model(torch.rand(1, 3, 24, 32) * 2 - 1, config)
+    gray = coarse_noise == "gray"
+    assert model.z_rec is not None and _gray(model.z_rec) == gray
+    trainer = _ScaleTrainer(model, 0)  # the fake that scale 0 trains on
+    trainer.generator = _NoiseRecorder()
+    trainer.fake(torch.zeros_like(trainer.real))
+    assert _gray(trainer.generator.seen[0]) == gray
+    model.generators = [_NoiseRecorder() for _ in model.geometry.sizes]
+    model.noise_amps = [1.0] * len(model.generators)
+    model.generate(noise=model.draw_noise(seed=3, batch=2))
+    model.generate(batch=2)  # noise drawn inside
+    for seen in model.generators[0].seen:
+        assert _gray(seen) == gray
+    assert not any(_gray(z) for z in model.generators[1].seen)  # only the coarsest scale
+
+
+def test_coarse_noise_is_saved_with_the_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from models.checkpoint import load_model
+    from models.trainer import train
+
+    config = TrainConfig(max_size=24, min_size=14, iters=2, iters_finest=2, d_steps=1, g_steps=1,
+                         coarse_noise="gray", device="cpu")
+    train(torch.rand(1, 3, 18, 24) * 2 - 1, config, save_dir=tmp_path / "m")
+    model = load_model(tmp_path / "m")
+    assert model.config.coarse_noise == "gray" and model.config_problem is None
+    assert model.z_rec is not None and _gray(model.z_rec)

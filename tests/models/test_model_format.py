@@ -76,11 +76,12 @@ def test_config_yaml_keeps_what_sampling_needs_apart_from_the_training_record(v1
                              "scales", "training"]
     assert summary["format_version"] == FORMAT_VERSION == 2
     assert summary["architecture"] == {"num_layers": 3, "kernel_size": 3, "spectral_norm": False,
-                                       "channels": [4, 4]}
+                                       "channels": [4, 4], "coarse_noise": "rgb"}
     assert [sorted(entry) for entry in summary["scales"]] == \
         [["noise_amp", "scale", "size", "train_seconds"]] * 2
     v1 = yaml.safe_load((v1_copy / CONFIG_FILE).read_text())
-    assert summary["training"] == v1["config"]  # the record is kept as it was
+    # the record is kept as it was (plus coarse_noise, added since: rgb is what v1 models used)
+    assert summary["training"] == {**v1["config"], "coarse_noise": "rgb"}
     assert [s["noise_amp"] for s in summary["scales"]] == [s["noise_amp"] for s in v1["scales"]]
 
 
@@ -186,7 +187,7 @@ def test_a_model_config_yaml_works_as_a_training_config_file(v1_copy: Path, v2_d
 
     v1_record = yaml.safe_load((v1_copy / CONFIG_FILE).read_text())["config"]
     assert load_config_file(v1_copy / CONFIG_FILE) == v1_record
-    assert load_config_file(v2_dir / CONFIG_FILE) == v1_record
+    assert load_config_file(v2_dir / CONFIG_FILE) == {**v1_record, "coarse_noise": "rgb"}
 
 
 def test_version_1_widths_follow_version_1s_rule(tmp_path: Path) -> None:
