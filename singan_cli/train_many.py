@@ -29,7 +29,14 @@ from typing import Annotated, Any
 import typer
 
 from singan_cli.common import emit, err_console, say, user_errors
-from singan_cli.train import ConfigOption, Preset, PresetOption, training_overrides, with_training_flags
+from singan_cli.train import (
+    ConfigOption,
+    Preset,
+    PresetOption,
+    sets_key,
+    training_overrides,
+    with_training_flags,
+)
 
 INDEX_FILE = "index.json"
 INSTALL_HINT = "singan train-many needs Ray: pip install 'singan-cli[cluster]'"
@@ -56,14 +63,17 @@ class PhotoRun:
     resumed_from: int = 0  # scales on disk when this run started the photo
     host: str = ""
     node: str = ""
+    seed: int | None = None
     scale_seconds: list[float] = field(default_factory=list)
+    task_config: dict[str, Any] = field(default_factory=dict)  # what its task trains with
 
     def entry(self) -> dict[str, Any]:
         """This photo's row of index.json (and of the table)."""
         return {"name": self.name, "photo": str(self.photo), "model": str(self.out),
                 "status": self.status, "scales": self.num_trained, "num_scales": self.num_scales,
                 "seconds": round(self.seconds, 2), "swd": self.swd, "diversity": self.diversity,
-                "attempts": self.attempts, "error": self.error, "note": self.note}
+                "seed": self.seed, "attempts": self.attempts, "error": self.error,
+                "note": self.note}
 
 
 # -- which photos, under which names ---------------------------------------------------------
@@ -223,21 +233,17 @@ class Driver:
     """
 
     def __init__(self, runs: list[PhotoRun], models_dir: Path, config: Any, cpus_per_model: float,
-                 gpus_per_model: float, max_retries: int, force: bool,
+                 gpus_per_model: float, max_retries: int, force: bool, fresh_seeds: bool = False,
                  connect: Callable[[], None] = lambda: None,
                  on_item: Callable[[PhotoRun, dict[str, Any]], None] | None = None) -> None:
-        import dataclasses
-
         self.connect = connect  # called before the first task: a rerun that skips all needs no Ray
         self.ray: Any = None
         self.window = 0
         self.runs, self.models_dir, self.config = runs, models_dir, config
-        # The driver only checks and writes; a worker picks its own device. Without a GPU share,
-        # 'auto' means the CPU, so that a task never uses a GPU that Ray did not give it.
-        self.local_config = dataclasses.replace(config, device="cpu")
-        if config.device == "auto" and not gpus_per_model:
-            config = dataclasses.replace(config, device="cpu")
-        self.task_config = config.to_dict()
+        # Without a GPU share, 'auto' means the CPU, so that a task never uses a GPU that Ray
+        # did not give it.
+        self.task_device = "cpu" if config.device == "auto" and not gpus_per_model else config.device
+        self.fresh_seeds = fresh_seeds  # no seed given: each model its saved or a fresh one
         self.cpus, self.gpus = cpus_per_model, gpus_per_model
         self.max_retries, self.force, self.on_item = max_retries, force, on_item
         self.task: Any = None
@@ -299,20 +305,32 @@ class Driver:
     def prepare(self, run: PhotoRun) -> dict[str, bytes] | None:
         """Check the photo and its model directory; the files to send, or None when the photo is
         settled here (skipped, or failed with its one-line reason)."""
+        import dataclasses
+        import secrets
+
         from models.checkpoint import saved_scale_count
         from models.errors import ImageError, SinganError
         from models.image_io import load_image
         from models.resume import TrainingLock, prepare_output
         from models.trainer import new_model
+        from singan_cli.train import saved_seed
         from singan_cli.train_task import read_files
 
+        config = self.config
+        if self.fresh_seeds:  # as `singan train`: the saved seed to resume, else a fresh one
+            saved = None if self.force else saved_seed(run.out)
+            config = dataclasses.replace(
+                config, seed=secrets.randbelow(2**31) if saved is None else saved)
+        run.seed = config.seed
+        run.task_config = dataclasses.replace(config, device=self.task_device).to_dict()
         try:
             notes: list[str] = []
-            image = load_image(run.photo, self.config.max_size, notes)
+            image = load_image(run.photo, config.max_size, notes)
             for note in notes:
                 say(note)
             try:
-                fresh = new_model(image, self.local_config)
+                # the driver only checks and writes, on the CPU; the worker picks its device
+                fresh = new_model(image, dataclasses.replace(config, device="cpu"))
             except ImageError as exc:  # the geometry does not know the file's name
                 raise ImageError(f"{run.photo}: {exc}") from None
             run.num_scales = fresh.geometry.num_scales
@@ -355,7 +373,7 @@ class Driver:
             self.start_ray()
         run.attempts += 1
         run.status = "running"
-        generator = self.task.remote(run.name, files, self.task_config, self.cpus, str(run.out))
+        generator = self.task.remote(run.name, files, run.task_config, self.cpus, str(run.out))
         self.running[generator] = run
 
     def _system_failures(self) -> tuple[type[BaseException], ...]:
@@ -588,7 +606,9 @@ def train_many_command(
             raise UsageError(f"--address {address}: Ray Client (ray://) cannot stream results "
                              f"from a task, which train-many needs; run it on a node of the "
                              f"cluster with --address auto (see the README)")
-        cfg = resolve_config(preset.value, config, training_overrides(training))
+        overrides = training_overrides(training)
+        seed_given = "seed" in overrides or sets_key(config, "seed")
+        cfg = resolve_config(preset.value, config, overrides)
         found = collect_photos(photos)
         if not found:
             raise UsageError("no photos: give image files or folders that hold some")
@@ -607,6 +627,7 @@ def train_many_command(
         begin = time.perf_counter()
         try:
             driver = Driver(runs, out, cfg, cpus_per_model, gpus_per_model, max_retries, force,
+                            fresh_seeds=not seed_given,
                             connect=lambda: started.append(connect(address)))
             driver.run()
         finally:

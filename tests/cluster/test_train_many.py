@@ -136,6 +136,7 @@ def test_three_photos_and_a_corrupt_file(first_run: tuple[Path, Any], photos: li
         assert entry["status"] == "trained" and entry["error"] == ""
         assert entry["scales"] == entry["num_scales"] == 3 and entry["attempts"] == 1
         assert entry["swd"] > 0 and entry["diversity"] > 0 and entry["seconds"] > 0
+        assert isinstance(entry["seed"], int)  # no --seed: a fresh one per model, as train does
         model = load_model(models / name)
         assert model.complete and model.generate().shape[-2:] == (24, 32)
         assert (models / name / "previews" / "scale_02.png").exists()
@@ -159,6 +160,7 @@ def test_rerun_skips_finished_models_and_reports_changed_settings(
     for name in ("a", "a-2", "b"):
         assert after[name]["status"] == "skipped" and after[name]["attempts"] == 0
         assert after[name]["swd"] == before[name]["swd"]  # scores of the same model, reused
+        assert after[name]["seed"] == before[name]["seed"]  # the saved seed, not a fresh one
         assert (models / name / "generators.safetensors").read_bytes() == weights[name]
 
     changed = invoke(*photos, "--out", models, *TINY_ARGS, "--iters", "9")
