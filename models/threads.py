@@ -7,7 +7,8 @@ Two OpenMP threads on two cores help a large image, but at the small scales a st
 milliseconds of many tiny ops, and a thread that must wait for a core another process holds
 stalls every op (`benchmarks/bench.py` has the alone / busy rows). So: small scales run on one
 thread; larger ones on as many cores as are free when the scale starts, within the budget the
-user gave (`OMP_NUM_THREADS`, or the `threads` setting), never more than the cores we may use.
+user gave (`OMP_NUM_THREADS`, the caller's `torch.set_num_threads`, or the `threads` setting),
+never more than the cores we may use.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def threads_for(size: tuple[int, int], requested: int = 0, busy: float | None = 
     """
     if requested > 0:
         return requested
-    budget = min(thread_budget(), usable_cores())
+    # torch's own count is the caller's cap too (e.g. a Ray task sized to its CPU share)
+    budget = min(thread_budget(), usable_cores(), torch.get_num_threads())
     if budget == 1 or size[0] * size[1] < SMALL_SCALE_PIXELS:
         return 1
     busy = busy_cores_elsewhere() if busy is None else busy

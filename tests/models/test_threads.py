@@ -3,6 +3,8 @@ cores that other processes leave free, never more than OMP_NUM_THREADS."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import torch
 
@@ -14,9 +16,13 @@ SMALL = (16, 24)
 
 
 @pytest.fixture
-def four_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+def four_cores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(threads, "usable_cores", lambda: 4)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    before = torch.get_num_threads()
+    torch.set_num_threads(4)
+    yield
+    torch.set_num_threads(before)
 
 
 def test_an_explicit_thread_count_is_used_as_given(four_cores: None) -> None:
@@ -38,6 +44,11 @@ def test_omp_num_threads_caps_the_choice(four_cores: None, monkeypatch: pytest.M
     assert threads_for(BIG, busy=0.0) == 2
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     assert threads_for(BIG, busy=0.0) == 1
+
+
+def test_the_callers_torch_thread_count_caps_the_choice(four_cores: None) -> None:
+    torch.set_num_threads(2)  # e.g. a Ray task given 2 CPUs
+    assert threads_for(BIG, busy=0.0) == 2
 
 
 def test_the_callers_thread_count_comes_back(four_cores: None) -> None:
