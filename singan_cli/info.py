@@ -37,6 +37,8 @@ def model_info(model_dir: Path, model: Any) -> dict[str, Any]:
         "scales_trained": model.num_trained, "num_scales": geometry.num_scales,
         "width": w, "height": h, "scale_factor": float(geometry.scale_factor),
         "scales": scales, "config": cfg.to_dict(),
+        # None, or why `config` is not exactly the training config (a later version's record)
+        "config_problem": getattr(model, "config_problem", None),
         "train_log": str(log) if log.exists() else None,
     }
 

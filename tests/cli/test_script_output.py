@@ -125,6 +125,7 @@ def test_info_json_is_the_whole_stdout(tiny_model_dir: Path) -> None:
     assert info["scales"][0]["noise_amp"] == 1.0  # the coarsest scale is pure noise
     assert all(s["trained"] and s["train_seconds"] > 0 for s in info["scales"])
     assert info["config"]["iters"] == 40 and info["config"]["max_size"] == 32
+    assert info["config_problem"] is None
     assert info["train_log"] == str(tiny_model_dir / "train_log.csv")
 
 
