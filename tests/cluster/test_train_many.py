@@ -1,4 +1,4 @@
-"""`singan train-many` on a local Ray (one session for the module: Ray takes seconds to start).
+"""`singan train-many` on the local two-node test cluster (conftest.py).
 
 Tiny photos (24x32, 3 scales, a few iterations); skipped when Ray is not installed, except the
 checks that need no Ray.
@@ -10,7 +10,6 @@ import importlib.util
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,14 +91,6 @@ def test_ray_client_address_is_refused_with_the_way_to_run_it(tmp_path: Path) ->
 
 
 @pytest.fixture(scope="module")
-def ray_session() -> Iterator[None]:
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
-    yield
-    ray.shutdown()
-
-
-@pytest.fixture(scope="module")
 def photos(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Three photos (two share the name 'a') and a corrupt file."""
     root = tmp_path_factory.mktemp("photos")
@@ -112,7 +103,7 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def first_run(ray_session: None, photos: list[Path],
+def first_run(cluster: Any, photos: list[Path],
               tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     models = tmp_path_factory.mktemp("models")
     return models, invoke(*photos, "--out", models, *TINY_ARGS)
@@ -172,7 +163,7 @@ def test_rerun_skips_finished_models_and_reports_changed_settings(
             assert (models / name / "generators.safetensors").read_bytes() == weights[name]
 
 
-def test_interrupted_run_keeps_finished_scales_and_resumes(ray_session: None, tmp_path: Path) -> None:
+def test_interrupted_run_keeps_finished_scales_and_resumes(cluster: Any, tmp_path: Path) -> None:
     from models.checkpoint import load_model
     from models.config import resolve_config
 

@@ -1,13 +1,12 @@
 """A node dies while its task trains: the photo finishes on another node, keeping its scales.
 
-Ray's own two-node cluster on this machine (`ray.cluster_utils.Cluster`): a head without CPUs
-(the driver's) and two one-CPU worker nodes; the node running the task is removed right after
-the driver has written the task's first scale.
+On the two-node test cluster (conftest.py), the node running the task is removed right after
+the driver has written the task's first scale; a new node takes its place afterwards. (The file
+name sorts after test_train_many.py, so the other tests never see a missing node.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,25 +17,9 @@ from safetensors.torch import load_file
 from singan_cli.train_many import Driver, PhotoRun
 from tests.conftest import TINY_FLAGS, synthetic_image
 
-ray = pytest.importorskip("ray")
+pytest.importorskip("ray")
 # scale 0 is quick, scale 1 (40 iterations) long enough to be cut by the node's removal
 FLAGS = {**TINY_FLAGS, "iters": 10, "iters_finest": 160, "device": "cpu"}
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    from ray.cluster_utils import Cluster
-
-    assert not ray.is_initialized()
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0,
-                                                            "include_dashboard": False})
-    for _ in range(2):
-        cluster.add_node(num_cpus=1)
-    ray.init(address=cluster.address, log_to_driver=False, logging_level="ERROR")
-    cluster.wait_for_nodes()
-    yield cluster
-    ray.shutdown()
-    cluster.shutdown()
 
 
 def test_task_of_a_removed_node_finishes_elsewhere_keeping_its_scales(cluster: Any,
@@ -62,8 +45,12 @@ def test_task_of_a_removed_node_finishes_elsewhere_keeping_its_scales(cluster: A
 
     config = resolve_config("default", overrides=FLAGS)
     runs = [PhotoRun(photo, "p", models / "p")]
-    Driver(runs, models, config, 1, 0, max_retries=2, force=False,
-           on_item=remove_node_after_first_scale).run()
+    try:
+        Driver(runs, models, config, 1, 0, max_retries=2, force=False,
+               on_item=remove_node_after_first_scale).run()
+    finally:
+        if at_fault:
+            cluster.add_node(num_cpus=1)  # back to two nodes for whatever runs next
 
     run = runs[0]
     assert run.status == "trained", run.error
