@@ -6,12 +6,13 @@
 Layout (file names are fixed; nothing in config.yaml is a path):
     config.yaml                 format_version, singan_version, then what sampling needs:
                                 architecture (num_layers, kernel_size, spectral_norm, channels per
-                                scale), geometry, per finished scale: size, noise_amp,
+                                scale, coarse_noise), geometry, per finished scale: size, noise_amp,
                                 train_seconds; last the training config, kept as a record
     generators.safetensors      scale_NN.<param> for every finished scale, and z_rec
     discriminators.safetensors  scale_NN.<param> (for fine-tuning)
     image.png                   the training image as used (after capping)
     previews/scale_NN.png       the real image and a few samples after each scale
+    train_log.csv               losses per scale and iteration (a record; loading never reads it)
 
 Each file is written to a temp file and renamed; config.yaml is written last and lists the
 finished scales, so the directory always loads up to its last finished scale.
@@ -180,7 +181,7 @@ def _v1_to_v2(summary: dict[str, Any]) -> dict[str, Any]:
         "architecture": {"num_layers": config.get("num_layers"),
                          "kernel_size": config.get("kernel_size"),
                          "spectral_norm": config.get("spectral_norm", False),
-                         "channels": channels},
+                         "channels": channels, "coarse_noise": "rgb"},  # format 1 knew only rgb
         "geometry": summary["geometry"],
         "scales": [{k: v for k, v in entry.items() if k != "channels"} for entry in scales],
         "training": config,

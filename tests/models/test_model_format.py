@@ -202,6 +202,7 @@ def test_version_1_widths_follow_version_1s_rule(tmp_path: Path) -> None:
           "scales": [{"scale": 0, "size": [25, 25], "channels": 32, "noise_amp": 1.0}]}
     v2 = upgrade_summary(v1, tmp_path / CONFIG_FILE)
     assert v2["architecture"] == {"num_layers": 5, "kernel_size": 3, "spectral_norm": True,
-                                  "channels": [32, 32, 32, 32, 64, 64, 64, 64, 128, 128]}
+                                  "channels": [32, 32, 32, 32, 64, 64, 64, 64, 128, 128],
+                                  "coarse_noise": "rgb"}
     assert v2["scales"] == [{"scale": 0, "size": [25, 25], "noise_amp": 1.0}]
     assert v2["training"] is v1["config"]
