@@ -14,7 +14,7 @@ $(BIN)/python:
 # torch first: a bare `torch` requirement with no torch installed would pull GBs of CUDA wheels.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/pip install --quiet -e ".[dev,demo,cluster]"
+	$(BIN)/pip install --quiet -e ".[dev,demo,cluster,studio]"
 	touch $@
 
 install: $(VENV)/.installed

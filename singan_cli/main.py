@@ -17,6 +17,7 @@ from singan_cli.info import info_command
 from singan_cli.paint2image import paint2image_command
 from singan_cli.sample import sample_command
 from singan_cli.sr import sr_command
+from singan_cli.studio.command import studio_command
 from singan_cli.train import train_command
 from singan_cli.train_many import train_many_command
 
@@ -51,4 +52,5 @@ app.command("harmonize")(harmonize_command)
 app.command("edit")(edit_command)
 app.command("animate")(animate_command)
 app.command("eval")(eval_command)
+app.command("studio")(studio_command)
 app.command("train-many")(train_many_command)
