@@ -3,11 +3,16 @@
     result, blended = harmonize(model, pasted, mask, start_scale=model.num_trained - 3)
     result, blended = edit(model, edited, mask, start_scale=model.num_trained - 4)
 
-The mask (1 = the changed region) is dilated and feathered so that the generated region fades
-into the untouched input: blended = soft_mask * result + (1 - soft_mask) * input.
+As in the paper, the pasted image enters scale K through scale K-1 (downscaled to K-1, upsampled
+to K), which takes the hard edge off the paste, and the mask (1 = the changed region) is dilated
+with a disk and blurred so that the generated region fades into the untouched input:
+blended = soft_mask * result + (1 - soft_mask) * input.
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -16,8 +21,29 @@ from models.geometry import resize
 from models.singan import SinGAN
 from models.trainer import finetune_scale
 
-HARMONIZE_DILATION = 3  # px at the training size: the paste's edge must be regenerated
-EDIT_DILATION = 7  # edits leave wider seams (copy-pasted blocks), so regenerate a wider band
+REFERENCE_SIZE = 250  # the paper's mask numbers are pixels of a 250 px (longest side) image
+
+
+@dataclass(frozen=True)
+class MaskShape:
+    """How the changed region becomes a blending weight: dilate by `radius`, blur with a
+    Gaussian of std `sigma` (both in px of a 250 px image, scaled to the model's size), the
+    dilation's footprint a disk (the paper) or a square."""
+
+    radius: float
+    sigma: float
+    disk: bool = True
+
+    def at_size(self, longest_side: int) -> MaskShape:
+        scale = longest_side / REFERENCE_SIZE
+        return MaskShape(self.radius * scale, self.sigma * scale, self.disk)
+
+
+HARMONIZE_MASK = MaskShape(radius=7, sigma=5)  # the paper's harmonization mask
+EDIT_MASK = MaskShape(radius=20, sigma=5)  # the paper's editing mask: edits leave wider seams
+# this project's earlier masks (3 / 7 px squares at a 250 px image), kept for comparison
+NARROW_HARMONIZE_MASK = MaskShape(radius=3, sigma=1.5, disk=False)
+NARROW_EDIT_MASK = MaskShape(radius=7, sigma=3.5, disk=False)
 
 
 def default_start_scale(model: SinGAN, scales_below_finest: int) -> int:
@@ -25,35 +51,59 @@ def default_start_scale(model: SinGAN, scales_below_finest: int) -> int:
     return max(1, model.num_trained - 1 - scales_below_finest) if model.num_trained > 1 else 0
 
 
-def soft_mask(mask: torch.Tensor, dilation: int, feather: int | None = None) -> torch.Tensor:
-    """Dilate a 1x1xHxW {0,1} mask by `dilation` px, then blur its edge (Gaussian, sigma =
-    feather / 2). Returns 1x1xHxW in [0, 1]; 1 wherever the input mask is 1."""
-    feather = dilation if feather is None else feather
-    grown = F.max_pool2d(mask, 2 * dilation + 1, stride=1, padding=dilation) if dilation else mask
-    if feather <= 0:
+def soft_mask(mask: torch.Tensor, radius: float, sigma: float | None = None,
+              disk: bool = False) -> torch.Tensor:
+    """Dilate a 1x1xHxW {0,1} mask by `radius` px (disk or square footprint), then blur it with
+    a Gaussian of std `sigma` px (default radius / 2). Returns 1x1xHxW in [0, 1]; 1 wherever the
+    input mask is 1."""
+    sigma = radius / 2 if sigma is None else sigma
+    r = int(radius)
+    grown = mask
+    if r > 0 and disk:
+        d = torch.arange(-r, r + 1, dtype=mask.dtype, device=mask.device)
+        footprint = (d.view(-1, 1) ** 2 + d.view(1, -1) ** 2 <= radius ** 2).to(mask.dtype)
+        # a pixel joins the region when any mask pixel lies within the disk around it (sums of
+        # 0/1 products are exact in float, so > 0.5 is an exact binary dilation)
+        grown = (F.conv2d(F.pad(mask, [r] * 4), footprint.view(1, 1, 2 * r + 1, 2 * r + 1))
+                 > 0.5).to(mask.dtype)
+    elif r > 0:
+        grown = F.max_pool2d(mask, 2 * r + 1, stride=1, padding=r)
+    if sigma <= 0:
         return grown
-    radius = feather
-    x = torch.arange(-radius, radius + 1, dtype=mask.dtype, device=mask.device)
-    kernel = torch.exp(-0.5 * (x / (feather / 2)) ** 2)
+    k = max(1, math.ceil(3 * sigma))  # the Gaussian is negligible beyond 3 sigma
+    x = torch.arange(-k, k + 1, dtype=mask.dtype, device=mask.device)
+    kernel = torch.exp(-0.5 * (x / sigma) ** 2)
     kernel = kernel / kernel.sum()
-    blurred = F.conv2d(F.pad(grown, [radius] * 4, mode="replicate"), kernel.view(1, 1, 1, -1))
+    blurred = F.conv2d(F.pad(grown, [k] * 4, mode="replicate"), kernel.view(1, 1, 1, -1))
     blurred = F.conv2d(blurred, kernel.view(1, 1, -1, 1))
     return torch.maximum(blurred, mask)  # the pasted region itself is always regenerated
 
 
+def coarse_input(model: SinGAN, image: torch.Tensor, start_scale: int) -> torch.Tensor:
+    """`image` as scale K's input the paper's way: training size -> scale K-1 -> scale K, so
+    that only what scale K-1 can hold (no hard edges) is injected. 1x3xh_Kxw_K."""
+    sizes = model.geometry.sizes
+    full = resize(image.to(model.device), sizes[-1])
+    return resize(resize(full, sizes[max(start_scale - 1, 0)]), sizes[start_scale])
+
+
 def _inject_and_blend(model: SinGAN, image: torch.Tensor, mask: torch.Tensor, start_scale: int,
-                      dilation: int, seed: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+                      shape: MaskShape, soften_paste: bool, seed: int | None,
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
     model.check_scale(start_scale)
     size = model.geometry.sizes[model.num_trained - 1]
     image = resize(image.to(model.device), size).clamp(-1, 1)
-    weights = soft_mask(resize(mask.to(model.device), size).round(), dilation)
+    px = shape.at_size(max(size))
+    weights = soft_mask(resize(mask.to(model.device), size).round(), px.radius, px.sigma, px.disk)
+    init = coarse_input(model, image, start_scale) if soften_paste else image
     noise = model.draw_noise(seed=seed)
-    result = model.generate(start_scale=start_scale, init=image, noise=noise).clamp(-1, 1)
+    result = model.generate(start_scale=start_scale, init=init, noise=noise).clamp(-1, 1)
     return result, weights * result + (1 - weights) * image
 
 
 def harmonize(model: SinGAN, pasted: torch.Tensor, mask: torch.Tensor, start_scale: int,
-              seed: int | None = 0, finetune_iters: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+              seed: int | None = 0, finetune_iters: int = 0, mask_shape: MaskShape = HARMONIZE_MASK,
+              soften_paste: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Make a pasted object match the image's look.
 
     Args:
@@ -63,19 +113,23 @@ def harmonize(model: SinGAN, pasted: torch.Tensor, mask: torch.Tensor, start_sca
             as their input: reconstructing the pasted image (which keeps the object's shape)
             while the adversarial loss pulls its patches towards the image's (ConSinGAN's
             harmonization fine-tune; needs the discriminators loaded; modifies `model`).
+        mask_shape: dilation and blur of the mask (default: the paper's).
+        soften_paste: inject the paste through scale K-1 (the paper); False: straight at K.
     Returns:
         (raw generator output, blended output), each 1x3xHxW in [-1, 1] at the model's size.
     """
     model.check_scale(start_scale)
     if finetune_iters > 0:
         _finetune_on(model, pasted, start_scale, finetune_iters, seed or 0)
-    return _inject_and_blend(model, pasted, mask, start_scale, HARMONIZE_DILATION, seed)
+    return _inject_and_blend(model, pasted, mask, start_scale, mask_shape, soften_paste, seed)
 
 
 def edit(model: SinGAN, edited: torch.Tensor, mask: torch.Tensor, start_scale: int,
-         seed: int | None = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Blend a crude edit (copied / moved regions) into the image; same shapes as harmonize."""
-    return _inject_and_blend(model, edited, mask, start_scale, EDIT_DILATION, seed)
+         seed: int | None = 0, mask_shape: MaskShape = EDIT_MASK,
+         soften_paste: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Blend a crude edit (copied / moved regions) into the image; same shapes and options as
+    harmonize (without the fine-tune)."""
+    return _inject_and_blend(model, edited, mask, start_scale, mask_shape, soften_paste, seed)
 
 
 def _finetune_on(model: SinGAN, pasted: torch.Tensor, start_scale: int, iters: int,

@@ -3,12 +3,98 @@ do not come from the implementation: Gaussian tails, disk areas, stub generators
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from torch import nn
 
+from applications.blend import HARMONIZE_MASK, MaskShape, edit, harmonize, soft_mask
 from models.config import TrainConfig
+from models.geometry import Geometry
 from models.singan import SinGAN
+
+
+class _Constant(nn.Module):
+    """A stub G_n that ignores its input and outputs a constant grey."""
+
+    def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
+        return torch.full_like(prev, 0.5)
+
+
+class _Identity(nn.Module):
+    """A stub G_n that passes the upsampled previous image through (no noise, no detail)."""
+
+    def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
+        return prev
+
+
+def _stub_model(height: int, width: int, generator: type[nn.Module]) -> SinGAN:
+    geometry = Geometry.for_image(height, width, max(height, width), 16, 0.75)
+    image = torch.full((1, 3, height, width), -1.0)
+    count = geometry.num_scales
+    return SinGAN(config=TrainConfig(), geometry=geometry, image=image,
+                  generators=[generator() for _ in range(count)], noise_amps=[0.1] * count,
+                  z_rec=torch.zeros(1, 3, *geometry.sizes[0]))
+
+
+def _phi(x: float) -> float:
+    """The standard normal CDF."""
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+def test_disk_dilation_has_the_disks_area() -> None:
+    point = torch.zeros(1, 1, 41, 41)
+    point[..., 20, 20] = 1
+    disk = soft_mask(point, 7, sigma=0, disk=True)
+    square = soft_mask(point, 7, sigma=0, disk=False)
+    assert disk.sum() == 149  # integer points with x^2 + y^2 <= 49
+    assert square.sum() == 15 * 15
+
+
+def test_paper_mask_profile_across_a_straight_edge() -> None:
+    """Dilating a half plane by 7 px and blurring with sigma 5 gives Phi((7 - d) / 5) at d px
+    beyond the mask's edge."""
+    mask = torch.zeros(1, 1, 60, 80)
+    mask[..., :, :30] = 1  # columns 0..29 are the region
+    soft = soft_mask(mask, 7, sigma=5, disk=True)[0, 0, 30]
+    for d in (1, 4, 7, 10, 14, 20):
+        assert soft[29 + d].item() == pytest.approx(_phi((7.5 - d) / 5), abs=0.02)
+    assert torch.all(soft[:30] == 1)
+
+
+@pytest.mark.parametrize(("apply", "radius"), [(harmonize, 7), (edit, 20)])
+def test_default_masks_are_the_papers_at_250_px(apply, radius: int) -> None:  # type: ignore[no-untyped-def]
+    """Read the blending weight back from a stub model: blended = w * raw + (1 - w) * input."""
+    model = _stub_model(250, 250, _Constant)
+    mask = torch.zeros(1, 1, 250, 250)
+    mask[..., :, :100] = 1
+    raw, blended = apply(model, model.image, mask, start_scale=model.num_trained - 1)
+    weight = ((blended - model.image) / (raw - model.image))[0, 0, 125]
+    assert torch.all(weight[:100] == 1)
+    for d in (1, radius, radius + 5, radius + 10):
+        assert weight[99 + d].item() == pytest.approx(_phi((radius + 0.5 - d) / 5), abs=0.02)
+
+
+def test_mask_numbers_scale_with_the_models_size() -> None:
+    assert HARMONIZE_MASK.at_size(125) == MaskShape(3.5, 2.5, disk=True)
+
+
+@pytest.mark.parametrize("apply", [harmonize, edit])
+def test_the_paste_enters_through_the_coarser_scale(apply) -> None:  # type: ignore[no-untyped-def]
+    """With identity generators the raw output is the injected image itself: a 1 px line loses
+    most of its contrast through scale K-1 (the paper), and keeps it when injected at K."""
+    model = _stub_model(64, 64, _Identity)
+    pasted = model.image.clone()
+    pasted[..., :, 31] = 1.0  # a white 1 px line on black
+    mask = torch.zeros(1, 1, 64, 64)
+    mask[..., :, 31] = 1
+    finest = model.num_trained - 1
+    soft, _ = apply(model, pasted, mask, start_scale=finest)
+    hard, _ = apply(model, pasted, mask, start_scale=finest, soften_paste=False)
+    assert hard[..., 31].min() == 1.0
+    assert soft[..., 31].max() < 0.5
+    assert soft[..., 31].min() > -1.0  # still there, only softened
 
 
 def _generator_states(model: SinGAN) -> list[dict[str, torch.Tensor]]:
