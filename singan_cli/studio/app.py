@@ -253,7 +253,7 @@ def build_app(ws: Workspace) -> gr.Blocks:
                         sr_photo = gr.File(label="Image to enlarge (up to 512 px)",
                                            file_types=["image"], type="filepath", elem_id="sr-photo")
                         factor = gr.Slider(1.1, 8, value=2, step=0.1, label="Factor")
-                        sr_iters = gr.Number(0, label="Iterations, coarsest scale (0: preset)",
+                        sr_iters = gr.Number(0, label="Iterations per scale (0: preset)",
                                              precision=0, minimum=0)
                         detail = gr.Slider(0, 1, value=0.35, step=0.05, label="Detail per step "
                                            "(0: bicubic, 1: the paper)")

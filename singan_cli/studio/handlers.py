@@ -514,7 +514,8 @@ def sr_stream(ws: Workspace, control: TrainingControl, upload: str | Path | None
               factor: float = 2.0, iters: float | None = None,
               detail: float | None = None) -> Iterator[SRStatus]:
     """Train an SR model on the uploaded image itself (applications.super_resolution's
-    settings), then enlarge it; yields progress, then the bicubic and the SinGAN enlargement."""
+    settings; `iters` per scale, None or 0 = the preset's), then enlarge it; yields progress,
+    then the bicubic and the SinGAN enlargement."""
     from applications.super_resolution import DEFAULT_DETAIL, sr_config, super_resolve
     from models.config import resolve_config
     from models.geometry import resize
@@ -528,8 +529,8 @@ def sr_stream(ws: Workspace, control: TrainingControl, upload: str | Path | None
     if max(h, w) > 512:  # SR trains on the image itself at full size: keep it affordable
         raise ImageError(f"the image is {w}x{h}; the studio's super-resolution takes up to 512 px "
                          f"(use `singan sr` for larger images)")
-    config = sr_config(resolve_config("default", overrides={"iters": int(iters)} if iters else {}),
-                       (h, w))
+    per_scale = {"iters": int(iters), "iters_finest": int(iters)} if iters else {}
+    config = sr_config(resolve_config("default", overrides=per_scale), (h, w))
     result = ws.result_paths("sr", 1)[0]
     out = ws.root / "sr-models" / result.stem
     started = time.perf_counter()

@@ -1,0 +1,294 @@
+"""The studio's handlers as plain functions, with the tiny model and no server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from models.checkpoint import load_model
+from models.errors import ImageError, ModelDirError, SinganError, UsageError
+from singan_cli.main import app
+from singan_cli.studio import handlers as h
+from singan_cli.studio.workspace import Workspace
+from tests.conftest import read_png, synthetic_image
+
+
+@pytest.fixture
+def ws(tmp_path: Path, tiny_model_dir: Path) -> Workspace:
+    workspace = Workspace(tmp_path / "studio", [tiny_model_dir])
+    workspace.create()
+    return workspace
+
+
+def editor(background: np.ndarray, painted: np.ndarray | None = None,
+           color: tuple[int, int, int] = (255, 0, 255)) -> dict[str, Any]:
+    """An ImageEditor value as Gradio sends it: RGBA arrays; `painted` (HxW bool) is brushed
+    with `color` on the one layer and shows in the composite."""
+    h_, w_ = background.shape[:2]
+    layer = np.zeros((h_, w_, 4), dtype=np.uint8)
+    composite = np.dstack([background, np.full((h_, w_), 255, np.uint8)])
+    if painted is not None:
+        layer[painted] = (*color, 255)
+        composite[painted] = (*color, 255)
+    return {"background": np.dstack([background, np.full((h_, w_), 255, np.uint8)]),
+            "layers": [layer], "composite": composite}
+
+
+def stroke(h_: int = 24, w_: int = 32) -> np.ndarray:
+    region = np.zeros((h_, w_), dtype=bool)
+    region[8:14, 10:20] = True
+    return region
+
+
+# ------------------------------------------------------------------------- uploads and paths
+
+
+def test_uploads_that_are_not_images_name_the_file_not_the_cache(tmp_path: Path) -> None:
+    hidden = tmp_path / "gradio-cache" / "abc123"
+    hidden.mkdir(parents=True)
+    text = hidden / "notes.png"
+    text.write_text("not an image")
+    with pytest.raises(ImageError) as info:
+        h.read_upload(text)
+    assert str(info.value).startswith("notes.png: not an image file")
+    assert str(hidden) not in str(info.value)
+    truncated = hidden / "cut.png"
+    good = hidden / "good.png"
+    Image.fromarray(synthetic_image()).save(good)
+    truncated.write_bytes(good.read_bytes()[:60])
+    with pytest.raises(ImageError, match="^cut.png: cannot decode image"):
+        h.read_upload(truncated)
+    with pytest.raises(UsageError, match="upload an image"):
+        h.read_upload(None)
+
+
+def test_enormous_uploads_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "big.png"
+    Image.fromarray(synthetic_image()).save(path)
+    monkeypatch.setattr(h, "MAX_UPLOAD_BYTES", 100)
+    with pytest.raises(ImageError, match="^big.png: is 0 MB; the studio takes images up to"):
+        h.read_upload(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 200)  # a decompression bomb, for Pillow
+    monkeypatch.setattr(h, "MAX_UPLOAD_BYTES", 2**20)
+    with pytest.raises(ImageError, match="too large to open safely"):
+        h.read_upload(path)
+
+
+def test_workspace_names_are_ours(ws: Workspace, tiny_model_dir: Path) -> None:
+    assert ws.model_dir("rocket-2") == ws.models / "rocket-2"
+    for bad in ("../evil", "a/b", "", ".hidden", "x" * 65, "name."):
+        with pytest.raises(UsageError, match="model name"):
+            ws.model_dir(bad)
+    assert ws.next_model_name() == "model-001"
+    (ws.models / "model-001").mkdir()
+    assert ws.next_model_name() == "model-002"
+    assert ws.list_models() == [(str(tiny_model_dir.resolve()), str(tiny_model_dir.resolve()))]
+    assert ws.allows(tiny_model_dir) and ws.allows(ws.models / "x")
+    assert not ws.allows(Path("/etc")) and not ws.allows(ws.models / ".." / "uploads")
+    with pytest.raises(ModelDirError, match="not one of the studio's models"):
+        h.load_studio_model(ws, tiny_model_dir.parent)
+
+
+# ------------------------------------------------------------------------- training
+
+
+def test_train_stop_and_resume(ws: Workspace, tiny_image_path: Path) -> None:
+    control = h.TrainingControl()
+    statuses = []
+    for status in h.train_stream(ws, control, tiny_image_path, "tiny", "default", 32, 10, 10):
+        statuses.append(status)
+        if "done" in status.text and "Scale 1 of" in status.text:
+            control.request_stop()  # the page's Stop button, after the first scale
+    out = ws.models / "tiny"
+    assert statuses[-1].done and statuses[-1].text.startswith("Stopped: 1 scales")
+    assert load_model(out).num_trained == 1 and not load_model(out).complete
+    assert [p.name for p in statuses[-1].previews] == ["scale_00.png"]
+    assert [label for label, _ in ws.list_models()][0] == "tiny"
+    assert len(list(ws.uploads.glob("upload_*.png"))) == 1  # our name, not the upload's
+    with pytest.raises(UsageError, match="model tiny exists: press Resume"):
+        next(h.train_stream(ws, control, tiny_image_path, "tiny", "default", 32, 10, 10))
+
+    statuses = list(h.resume_stream(ws, control, str(out)))
+    assert statuses[-1].done and statuses[-1].text.startswith("Done: tiny is trained")
+    model = load_model(out)
+    assert model.complete and model.config.iters == 10 and model.config.max_size == 32
+    assert len(statuses[-1].previews) == model.geometry.num_scales
+    with pytest.raises(UsageError, match="is complete, nothing to resume"):
+        next(h.resume_stream(ws, control, str(out)))
+
+
+def test_training_refuses_a_bad_upload_before_starting(ws: Workspace, tmp_path: Path) -> None:
+    text = tmp_path / "x.jpg"
+    text.write_text("hello")
+    with pytest.raises(ImageError, match="^x.jpg: not an image"):
+        next(h.train_stream(ws, h.TrainingControl(), text, "m", "default", 32, 10, 10))
+    assert not (ws.models / "m").exists()
+
+
+# ------------------------------------------------------------------------- applications
+
+
+def test_sample_writes_numbered_pngs(ws: Workspace, tiny_model_dir: Path) -> None:
+    paths = h.sample_images(ws, str(tiny_model_dir), count=3, start_scale=1, scale_h=1.5, seed=0)
+    assert [p.name for p in paths] == ["sample_000.png", "sample_001.png", "sample_002.png"]
+    assert read_png(paths[0]).shape == (24, 48, 3)
+    again = h.sample_images(ws, str(tiny_model_dir), count=1, seed=0)
+    assert again[0].name == "sample_003.png"  # results are never overwritten
+    with pytest.raises(SinganError, match="start"):
+        h.sample_images(ws, str(tiny_model_dir), start_scale=7)
+    with pytest.raises(UsageError, match="choose a model"):
+        h.sample_images(ws, None)
+
+
+def test_paint_canvas_palette_and_paint_to_image(ws: Workspace, tiny_model_dir: Path) -> None:
+    canvas, colors = h.paint_canvas(ws, str(tiny_model_dir), "palette", 4)
+    assert canvas.shape == (24, 32, 3) and len(colors) == 4
+    assert all(len(c) == 7 and c.startswith("#") for c in colors)
+    used = {f"#{r:02x}{g:02x}{b:02x}" for r, g, b in canvas.reshape(-1, 3)}
+    assert used <= set(colors)  # the image mapped to its own palette
+    blank, _ = h.paint_canvas(ws, str(tiny_model_dir), "blank", 4)
+    assert len(np.unique(blank.reshape(-1, 3), axis=0)) == 1
+    paths = h.paint_images(ws, str(tiny_model_dir), editor(canvas, stroke()), start_scale=1,
+                           count=2, seed=0)
+    assert [p.stem for p in paths] == ["painting_000", "paint_000", "paint_001"]
+    painting = read_png(paths[0])
+    assert painting.shape == (24, 32, 3) and (painting[10, 15] == (255, 0, 255)).all()
+    assert all(read_png(p).shape == (24, 32, 3) for p in paths[1:])
+    with pytest.raises(ImageError, match="painting is 10x40"):
+        h.paint_images(ws, str(tiny_model_dir), editor(np.zeros((40, 10, 3), np.uint8)))
+    with pytest.raises(UsageError, match="painting is empty"):
+        h.paint_images(ws, str(tiny_model_dir), None)
+
+
+def test_editor_mask_is_where_the_brush_went() -> None:
+    background = np.zeros((24, 32, 3), np.uint8)
+    assert (h.editor_mask(editor(background, stroke())) == stroke()).all()
+    with pytest.raises(UsageError, match="mask is empty"):
+        h.editor_mask(editor(background))
+    with pytest.raises(UsageError, match="mask is empty"):
+        h.editor_mask({"background": None, "layers": [], "composite": None})
+
+
+@pytest.mark.parametrize("mode", ["harmonize", "edit"])
+def test_harmonize_and_edit_with_a_brushed_mask(ws: Workspace, tiny_model_dir: Path,
+                                                mode: str) -> None:
+    image = h.model_image(ws, str(tiny_model_dir))
+    pasted = editor(image, stroke(), color=(250, 250, 20))
+    mask = editor(h.editor_image(pasted), stroke())
+    paths = h.blend_images(ws, str(tiny_model_dir), mode, pasted, mask, start_scale=1, seed=0)
+    expected = [f"{mode}_000_paste", f"{mode}_000_mask", f"{mode}_000"]
+    assert [p.stem for p in paths] == expected + ([f"{mode}_000_raw"] if mode == "edit" else [])
+    paste, region, result = (read_png(p) for p in paths[:3])
+    assert paste.shape == region.shape == result.shape == (24, 32, 3)
+    assert ((region[..., 0] > 127) == stroke()).all()
+    # outside the dilated, feathered region the input is kept exactly
+    assert (result[0:2, 0:4] == paste[0:2, 0:4]).all()
+    assert not (result[8:14, 10:20] == paste[8:14, 10:20]).all()
+
+
+def test_blend_refuses_masks_that_do_not_fit(ws: Workspace, tiny_model_dir: Path) -> None:
+    image = h.model_image(ws, str(tiny_model_dir))
+    tall = editor(np.zeros((64, 16, 3), np.uint8), np.ones((64, 16), bool))
+    with pytest.raises(ImageError, match="mask is 16x64 but the model's image is 32x24"):
+        h.blend_images(ws, str(tiny_model_dir), "harmonize", editor(image), tall)
+    with pytest.raises(UsageError, match="mode 'blend'"):
+        h.blend_images(ws, str(tiny_model_dir), "blend", editor(image), tall)
+
+
+def test_paste_an_object_with_transparency(ws: Workspace, tiny_model_dir: Path,
+                                           tmp_path: Path) -> None:
+    obj = np.zeros((10, 10, 4), np.uint8)
+    obj[2:8, 2:8] = (255, 255, 0, 255)  # an opaque yellow square on a transparent tile
+    path = tmp_path / "object.png"
+    Image.fromarray(obj, "RGBA").save(path)
+    pasted, layer = h.paste_object(ws, str(tiny_model_dir), path, x=0.5, y=0.5, width=0.5)
+    assert pasted.shape == (24, 32, 3) and layer.shape == (24, 32, 4)
+    region = layer[..., 3] > 0
+    assert 0 < region.sum() < 16 * 16  # the square, not its transparent tile
+    middle = pasted[10:14, 14:18].astype(int)  # resampled, so within a few levels
+    assert np.abs(middle - (255, 255, 0)).max() < 20
+    assert (h.editor_mask({"layers": [layer]}) == region).all()
+
+
+def test_animate_writes_a_looping_gif(ws: Workspace, tiny_model_dir: Path) -> None:
+    frames: list[int] = []
+    paths = h.animate_clip(ws, str(tiny_model_dir), frames=4, fps=5, on_frame=frames.append)
+    assert [p.name for p in paths] == ["animation_000.gif"] and frames == [0, 1, 2, 3]
+    with Image.open(paths[0]) as gif:
+        assert gif.n_frames == 4 and gif.size == (32, 24)
+
+
+def test_super_resolution_in_the_studio(ws: Workspace, tiny_image_path: Path) -> None:
+    statuses = list(h.sr_stream(ws, h.TrainingControl(), tiny_image_path, factor=2, iters=5))
+    bicubic, big = statuses[-1].paths
+    assert read_png(bicubic).shape == read_png(big).shape == (48, 64, 3)
+    assert statuses[-1].text.startswith("Done: 32x24 -> 64x48")
+    with pytest.raises(UsageError, match="above 1"):
+        next(h.sr_stream(ws, h.TrainingControl(), tiny_image_path, factor=1))
+
+
+# ------------------------------------------------------------------------- page and command
+
+
+# Building a gr.Blocks leaves an asyncio loop of Gradio's own unclosed (not ours to close).
+@pytest.mark.filterwarnings("ignore::ResourceWarning",
+                            "ignore::pytest.PytestUnraisableExceptionWarning")
+def test_page_errors_are_one_line_and_the_page_builds() -> None:
+    gr = pytest.importorskip("gradio")
+    from singan_cli.studio.app import build_app, guard
+
+    def bad_upload() -> None:
+        raise ImageError("photo.png: not an image file Pillow can read (use PNG or JPEG)")
+
+    def bug() -> None:
+        raise KeyError("oops")
+
+    def stream() -> Any:
+        yield 1
+        raise UsageError("upload an image first")
+
+    with pytest.raises(gr.Error) as info:
+        guard(bad_upload)()
+    assert info.value.message == "photo.png: not an image file Pillow can read (use PNG or JPEG)"
+    with pytest.raises(gr.Error, match="unexpected error \\(KeyError"):
+        guard(bug)()
+    wrapped = guard(stream)
+    with pytest.raises(gr.Error, match="upload an image first"):
+        list(wrapped())
+    demo = build_app(Workspace(Path("unused-studio-ws")))
+    assert isinstance(demo, gr.Blocks)
+    assert not Path("unused-studio-ws").exists()  # building the page writes nothing
+
+
+def test_command_without_gradio_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "gradio" else real(name, *a))
+    result = CliRunner().invoke(app, ["studio"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: singan studio needs the studio extra: "
+                                     "pip install 'singan-cli[studio]'")
+    assert result.stdout == ""
+
+
+def test_command_refuses_a_model_dir_that_is_not_one(tmp_path: Path) -> None:
+    pytest.importorskip("gradio")
+    result = CliRunner().invoke(app, ["studio", str(tmp_path), "--workspace", str(tmp_path / "w")])
+    assert result.exit_code == 1 and str(tmp_path) in result.stderr
+    assert "given to singan studio" in result.stderr and not (tmp_path / "w").exists()
+
+
+def test_help_imports_neither_gradio_nor_torch() -> None:
+    code = ("import sys; from singan_cli.main import app; "
+            "print('gradio' in sys.modules, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
