@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import torch
 
+from applications.blend import coarse_input
 from applications.palette import kmeans_palette, quantize
 from models.geometry import resize
 from models.singan import SinGAN
@@ -20,10 +21,7 @@ from models.trainer import finetune_scale
 
 def painting_input(model: SinGAN, painting: torch.Tensor, start_scale: int) -> torch.Tensor:
     """The painting as scale K's input: training size -> scale K-1 -> scale K (1x3xh_Kxw_K)."""
-    sizes = model.geometry.sizes
-    full = resize(painting.to(model.device), sizes[-1])
-    coarse = resize(full, sizes[max(start_scale - 1, 0)])
-    return resize(coarse, sizes[start_scale])
+    return coarse_input(model, painting, start_scale)
 
 
 def paint_to_image(model: SinGAN, painting: torch.Tensor, start_scale: int = 1, count: int = 1,
