@@ -109,14 +109,15 @@ def pick_device(device: Device | str) -> torch.device:
     return resolve_device(device.value if isinstance(device, Device) else device)
 
 
-def refuse_existing(paths: list[Path], force: bool) -> None:
-    """Raise OutputError naming the first of `paths` that exists, unless force."""
+def refuse_existing(paths: list[Path], force: bool, option: str = "--out") -> None:
+    """Raise OutputError naming the first of `paths` that exists, unless force; `option` is
+    the flag that chose the paths (the message tells the user to change it)."""
     if force:
         return
     for path in paths:
         if path.exists() or path.is_symlink():
             raise OutputError(f"{path}: already exists; pass --force to replace it, or choose "
-                              f"another --out")
+                              f"another {option}")
 
 
 def next_free_paths(directory: Path, stem: str, suffix: str, count: int) -> list[Path]:

@@ -30,10 +30,10 @@ def edit_command(
                                               "original image.")],
     edited: Annotated[Path, typer.Argument(help="The crudely edited image.")],
     mask: MaskOption,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG [default: "
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG \\[default: "
                                              "<edited>_edited.png].")] = None,
     start_scale: Annotated[int | None, typer.Option(min=0, help="Scale that receives the edit "
-                                                    "[default: finest - 4].")] = None,
+                                                    "\\[default: finest - 4].")] = None,
     seed: SeedOption = None,
     device: DeviceOption = Device.auto,
     force: ForceOption = False,

@@ -55,7 +55,7 @@ def eval_command(
 
         where = pick_device(device)
         if json_out is not None and str(json_out) != "-":
-            refuse_existing([json_out], force)
+            refuse_existing([json_out], force, "--json")
         seed = pick_seed(seed)
         scores = evaluate(load_model(model_dir, device=where), count, seed=seed)
         table = Table(title=f"{model_dir}: {count} samples", title_justify="left")

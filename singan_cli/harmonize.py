@@ -31,10 +31,10 @@ def harmonize_command(
                                               "background image.")],
     pasted: Annotated[Path, typer.Argument(help="The background with the object pasted in.")],
     mask: MaskOption,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG [default: "
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG \\[default: "
                                              "<pasted>_harmonized.png].")] = None,
     start_scale: Annotated[int | None, typer.Option(min=0, help="Scale that receives the paste "
-                                                    "[default: finest - 3].")] = None,
+                                                    "\\[default: finest - 3].")] = None,
     finetune: Annotated[int, typer.Option(min=0, help="Fine-tune iterations per scale on the "
                                           "pasted image first (0 = off; 100-300 is typical).")] = 0,
     seed: SeedOption = None,

@@ -60,7 +60,7 @@ def info_command(
         from models.checkpoint import TRAIN_LOG_FILE, load_model
 
         if plot is not None:
-            refuse_existing([plot], force)
+            refuse_existing([plot], force, "--plot")
         model = load_model(model_dir)
         info = model_info(model_dir, model)
         if plot is not None:

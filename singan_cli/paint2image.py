@@ -29,7 +29,7 @@ def paint2image_command(
                                              "aspect as the training image).")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG; with -n > 1, "
                                              "<stem>_NNN.png beside it, numbered on after "
-                                             "existing ones [default: <painting>_paint.png].")] = None,
+                                             "existing ones \\[default: <painting>_paint.png].")] = None,
     start_scale: Annotated[int, typer.Option(min=0, help="Scale that receives the painting "
                                              "(0 = coarsest). Lower: more freedom, less of the "
                                              "painting kept.")] = 1,

@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import shlex
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -103,6 +105,18 @@ def check_record(model_dir: Path, image_path: Path, record: dict[str, Any],
                             f"choose another --model")
 
 
+@contextmanager
+def model_option_named() -> Iterator[None]:
+    """The model directory checks (models/resume.py) tell `train` users to choose another
+    --out; the SR model directory is sr's --model."""
+    from models.errors import ModelDirError
+
+    try:
+        yield
+    except ModelDirError as exc:
+        raise ModelDirError(str(exc).replace("another --out", "another --model")) from None
+
+
 def start_sr_model(image_path: Path, model_dir: Path, cfg: Any, record: dict[str, Any]) -> None:
     """Create the SR model directory (an empty model, then sr.yaml) before training, so that a
     run stopped at any moment leaves a directory the next run recognises and continues."""
@@ -142,7 +156,7 @@ def sr_rerun_command(image: Path, factor: float, out: Path, model_dir: Path, det
 def sr_command(
     image: Annotated[Path, typer.Argument(help="The low-resolution image to enlarge.")],
     factor: Annotated[float, typer.Option(min=1.01, max=16, help="Enlargement (any value > 1).")] = 4.0,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG [default: "
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG \\[default: "
                                              "<image>_x<factor>.png].")] = None,
     model_dir: Annotated[Path | None, typer.Option("--model", help="SR model directory: trained "
                                                    "and saved there on first use, reused after "
@@ -207,12 +221,13 @@ def sr_command(
             raise ModelDirError(f"{model_dir}: holds a model that `singan train` made, not an SR "
                                 f"model (no {SR_FILE}); choose another --model")
         elif model_dir is not None:
-            start_sr_model(image, model_dir, cfg, wanted)
+            with model_option_named():
+                start_sr_model(image, model_dir, cfg, wanted)
         if model is None:  # train, or continue an interrupted SR model
             rerun = sr_rerun_command(image, factor, out,
                                      model_dir or image.with_name(f"{image.stem}-sr-model"),
                                      detail, seed, given, force, preset, config)
-            with tempfile.TemporaryDirectory(prefix="singan-sr-") as scratch:
+            with tempfile.TemporaryDirectory(prefix="singan-sr-") as scratch, model_option_named():
                 try:
                     model = run_training(image, model_dir or Path(scratch) / "model", cfg,
                                          resume=True, quiet_result=True, keep_interrupt=True)
