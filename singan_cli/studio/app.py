@@ -282,7 +282,7 @@ def build_app(ws: Workspace) -> gr.Blocks:
             info_ = h.model_info(ws, path)
             top = max(info_.num_trained - 1, 1)
             return (info_.text, gr.Slider(maximum=top, value=0),
-                    gr.Slider(maximum=top, value=min(1, info_.num_trained - 1)),
+                    gr.Slider(maximum=top, value=min(1, max(info_.num_trained - 1, 0))),
                     gr.Slider(maximum=top, value=info_.harmonize_start),
                     gr.Slider(maximum=top, value=0))
 

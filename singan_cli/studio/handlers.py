@@ -167,8 +167,11 @@ class ModelInfo:
 def model_info(ws: Workspace, path: str | Path | None) -> ModelInfo:
     from applications.blend import default_start_scale
 
-    model = load_studio_model(ws, path)
+    model = load_studio_model(ws, path, allow_empty=True)
     geometry = model.geometry
+    if model.num_trained == 0:  # stopped during its first scale
+        return ModelInfo(f"**{Path(str(path)).name}**: no scale trained yet; resume it in Train",
+                         0, geometry.sizes[0], 0, 0)
     h, w = geometry.sizes[model.num_trained - 1]
     state = ("complete" if model.complete else
              f"PARTIAL: {model.num_trained} of {geometry.num_scales} scales (resume it in Train)")

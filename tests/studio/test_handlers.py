@@ -124,6 +124,21 @@ def test_train_stop_and_resume(ws: Workspace, tiny_image_path: Path) -> None:
         next(h.resume_stream(ws, control, str(out)))
 
 
+def test_a_model_stopped_in_its_first_scale_is_listed(ws: Workspace, tiny_image_path: Path,
+                                                       tiny_config) -> None:  # type: ignore[no-untyped-def]
+    from models.image_io import load_image
+    from models.resume import prepare_output
+    from models.trainer import new_model
+
+    out = ws.models / "early"
+    prepare_output(out, new_model(load_image(tiny_image_path, 32), tiny_config))  # 0 scales
+    assert ws.list_models()[0] == ("early", str(out))
+    info = h.model_info(ws, str(out))
+    assert info.num_trained == 0 and "no scale trained yet" in info.text
+    with pytest.raises(ModelDirError):
+        h.sample_images(ws, str(out))
+
+
 def test_training_refuses_a_bad_upload_before_starting(ws: Workspace, tmp_path: Path) -> None:
     text = tmp_path / "x.jpg"
     text.write_text("hello")
