@@ -40,6 +40,10 @@ def paint2image_command(
     colors: Annotated[int, typer.Option(min=2, max=32, help="Palette size for --quantize.")] = 5,
     finetune_iters: Annotated[int, typer.Option(min=1, help="Fine-tune iterations for "
                                                 "--quantize.")] = 200,
+    retrain: Annotated[bool, typer.Option(help="With --quantize: retrain the start scale from "
+                                          "fresh weights for its whole schedule, as the paper "
+                                          "does, instead of fine-tuning it (about twice the "
+                                          "time; --finetune-iters is then unused).")] = False,
     seed: SeedOption = None,
     device: DeviceOption = Device.auto,
     force: ForceOption = False,
@@ -53,9 +57,11 @@ def paint2image_command(
         where = pick_device(device)
         paths = output_paths(out or painting.with_name(f"{painting.stem}_paint.png"), count, force)
         model, image, _ = load_model_image_mask(model_dir, painting, None,
-                                                with_discriminators=quantize, device=where)
+                                                with_discriminators=quantize and not retrain,
+                                                device=where)
         outputs = paint_to_image(model, image, start_scale=start_scale, count=count,
                                  seed=pick_seed(seed), quantize_colors=colors if quantize else 0,
-                                 finetune_iters=finetune_iters)
+                                 finetune_iters=None if retrain else finetune_iters,
+                                 retrain=retrain)
         for result, path in zip(outputs, paths, strict=True):
             emit(save_image(result, path))

@@ -54,6 +54,23 @@ def test_paint2image(tiny_model_dir: Path, tmp_path: Path) -> None:
     assert len(paths) == 2 and all(read_png(p).shape == (24, 32, 3) for p in paths)
 
 
+def test_paint2image_quantize_retrain(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """--retrain (the paper's way: scale K from fresh weights, its whole schedule) differs from
+    the fine-tune, and neither touches the model directory."""
+    Image.fromarray(synthetic_image(48, 64, seed=3)).save(tmp_path / "paint.png")
+    before = (tiny_model_dir / "generators.safetensors").read_bytes()
+    outputs = []
+    for extra in ([], ["--retrain"]):
+        out = tmp_path / f"q{len(extra)}.png"
+        result = run("paint2image", tiny_model_dir, tmp_path / "paint.png", "--quantize",
+                     "--finetune-iters", "2", "--seed", "0", "--out", out, *extra)
+        assert result.exit_code == 0, result.stderr
+        outputs.append(read_png(out))
+    assert outputs[0].shape == outputs[1].shape == (24, 32, 3)
+    assert not np.array_equal(outputs[0], outputs[1])
+    assert (tiny_model_dir / "generators.safetensors").read_bytes() == before
+
+
 def test_harmonize_and_edit(tiny_model_dir: Path, pasted_and_mask: tuple[Path, Path],
                             tmp_path: Path) -> None:
     pasted, mask = pasted_and_mask
