@@ -22,7 +22,9 @@ from singan_cli.common import err_console, say
 class TrainingProgress:
     """Context manager whose instance is the trainer's progress callback."""
 
-    def __init__(self) -> None:
+    def __init__(self, header: str | None = None) -> None:
+        """`header`: a line said before the first report (with the scale a resume starts at)."""
+        self.header = header
         console = err_console()
         self.progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -40,6 +42,10 @@ class TrainingProgress:
         self.progress.stop()
 
     def __call__(self, event: TrainProgress) -> None:
+        if self.header is not None:
+            resuming = f" (resuming at scale {event.scale})" if event.scale else ""
+            self._say(self.header + resuming)
+            self.header = None
         if event.scale not in self.tasks:
             h, w = event.size
             self.tasks[event.scale] = self.progress.add_task(
@@ -51,7 +57,10 @@ class TrainingProgress:
             elapsed = time.perf_counter() - self.started
             message = (f"scale {event.scale}/{event.num_scales - 1} ({w}x{h}) done, "
                        f"{elapsed:.1f} s so far; {losses}")
-            if self.progress.disable:
-                say(message)
-            else:
-                self.progress.console.print(message, markup=False, highlight=False)
+            self._say(message)
+
+    def _say(self, message: str) -> None:
+        if self.progress.disable:
+            say(message)
+        else:
+            self.progress.console.print(message, markup=False, highlight=False)

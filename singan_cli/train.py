@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import inspect
 import signal
+import time
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -218,10 +219,12 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
         return model
     previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
     h, w = model.geometry.sizes[-1]
-    say(f"training on {image_path} ({w}x{h}, {model.geometry.num_scales} scales, "
-        f"r = {model.geometry.scale_factor:.3f}) on {model.device}; model -> {out}/")
+    # said with the first progress report, so a refused --out stays a one-line error
+    header = (f"training on {image_path} ({w}x{h}, {model.geometry.num_scales} scales, "
+              f"r = {model.geometry.scale_factor:.3f}) on {model.device}; model -> {out}/")
+    started = time.perf_counter()
     try:
-        with TrainingProgress() as progress:
+        with TrainingProgress(header) as progress:
             # the lock, overwrite/resume rules, disk and memory checks live in the trainer
             model = train(image, cfg, save_dir=out, progress=progress, model=model,
                           resume=resume, force=force, threads=threads)
@@ -234,7 +237,7 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
             f"Continue with: singan train {image_path} --out {out} --resume (same flags)") from None
     finally:
         signal.signal(signal.SIGTERM, previous_sigterm)
-    total = sum(model.train_seconds)
+    total = time.perf_counter() - started
     say(f"done in {total:.1f} s; previews in {out / 'previews'}/, settings in {out / CONFIG_FILE}")
     if not quiet_result:
         emit(out)
