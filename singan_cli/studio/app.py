@@ -87,9 +87,9 @@ def _editor_value(background: Any, layers: list[Any] | None = None) -> dict[str,
 
 
 def _brush_size(image: Any) -> int:
-    """A brush radius of about 1/40 of the image's longest side (Gradio's 'auto' is far larger
+    """A brush radius of about 1/25 of the image's longest side (Gradio's 'auto' is far larger
     on small images)."""
-    return max(2, round(max(np.asarray(image).shape[:2]) / 40))
+    return max(2, round(max(np.asarray(image).shape[:2]) / 25))
 
 
 def build_app(ws: Workspace) -> gr.Blocks:

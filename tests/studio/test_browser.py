@@ -95,6 +95,7 @@ def page(server: dict[str, Any]) -> Iterator[Any]:
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
             viewport={"width": 1280, "height": 1000})
+        context.set_default_timeout(STEP_S * 1000)  # a busy 2-core machine is slow
         page = context.new_page()
         page.requests = []  # type: ignore[attr-defined]
         page.on("request", lambda request: page.requests.append(request.url))  # type: ignore[attr-defined]
@@ -136,8 +137,11 @@ def _errors(page: Any) -> str:
 
 
 def _editor_pixels(page: Any, selector: str) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(page.locator(selector).screenshot())).convert("RGB"),
-                      dtype=np.int16)
+    """What the editor shows on screen (a clip of the page: an element screenshot would wait
+    for the element to stop moving, which a busy machine may not grant in time)."""
+    box = page.locator(selector).bounding_box()
+    png = page.screenshot(clip=box, animations="disabled")
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
 
 
 def _wait_for_editor_image(page: Any, selector: str) -> np.ndarray:
