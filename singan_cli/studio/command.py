@@ -71,9 +71,9 @@ def studio_command(
                                     allowed_paths=[str(ws.root), *map(str, ws.extra_models)],
                                     max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False,
                                     mcp_server=False, pwa=False, footer_links=["settings"])
-        except OSError as exc:
-            raise SinganError(f"cannot listen on {host}:{port} ({' '.join(str(exc).split())[:120]});"
-                              f" choose another --port") from None
+        except OSError:  # Gradio's message names its own environment variables, not our flags
+            raise SinganError(f"cannot listen on {host}:{port}: the port is taken (or the address "
+                              f"is not one of this machine's); choose another --port") from None
         emit(url)
         say(f"studio: workspace {ws.root}; models: {len(ws.list_models())}; Ctrl-C stops it")
         try:
