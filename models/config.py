@@ -87,8 +87,9 @@ class TrainConfig:
 
 PRESETS: dict[str, dict[str, Any]] = {
     # The paper's settings (SinGAN, ICCV 2019): 2000 iterations per scale, widths 32 -> 128,
-    # 3 D + 3 G steps, WGAN-GP. Hours on a 2-core CPU; for a GPU.
-    "paper": {},
+    # 3 D + 3 G steps, WGAN-GP, one noise channel at the coarsest scale. Hours on a 2-core CPU;
+    # for a GPU.
+    "paper": {"coarse_noise": "gray"},
     # Cheap enough for a laptop CPU: width 32 at every scale, most iterations at the cheap coarse
     # scales (1000 at the coarsest down to 200 at the finest), one D and one G step per iteration.
     # A 16 px coarsest scale (the paper: 25) lets the 11 px receptive field see most of the image

@@ -200,6 +200,13 @@ def test_coarse_noise_setting_in_training_and_sampling(coarse_noise: str) -> Non
     assert not any(_gray(z) for z in model.generators[1].seen)  # only the coarsest scale
 
 
+def test_paper_preset_draws_gray_coarse_noise_and_default_rgb() -> None:
+    from models.config import resolve_config
+
+    assert resolve_config("paper").coarse_noise == "gray"
+    assert resolve_config("default").coarse_noise == "rgb"  # no clear winner in the comparison
+
+
 def test_coarse_noise_is_saved_with_the_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from models.checkpoint import load_model
     from models.trainer import train
