@@ -559,6 +559,9 @@ def connect(address: str | None) -> bool:
         return False
     options: dict[str, Any] = {"log_to_driver": False, "logging_level": "ERROR"}
     if address is None:
+        # "local": a new instance; ray.init() alone would join any `ray start` cluster that
+        # happens to run on this machine
+        address = "local"
         options["include_dashboard"] = False
     try:
         ray.init(address=address, **options)
