@@ -535,7 +535,7 @@ def print_table(runs: Sequence[PhotoRun], title: str) -> None:
                       f"{run.diversity:.3f}" if run.diversity is not None else "-",
                       style=styles.get(run.status))
     console = err_console()
-    console.print(table)
+    console.print(table, width=None if console.is_terminal else 160)  # logs: no 80-column folding
     for run in runs:
         if run.error:
             console.print(f"{run.name}: {run.error}", style="red", markup=False, highlight=False,
