@@ -41,7 +41,7 @@ class MaskShape:
 
 HARMONIZE_MASK = MaskShape(radius=7, sigma=5)  # the paper's harmonization mask
 EDIT_MASK = MaskShape(radius=20, sigma=5)  # the paper's editing mask: edits leave wider seams
-# this project's earlier masks (3 / 7 px squares at a 250 px image), kept for comparison
+# this project's earlier masks (3 / 7 px squares at the default 250 px size), kept as options
 NARROW_HARMONIZE_MASK = MaskShape(radius=3, sigma=1.5, disk=False)
 NARROW_EDIT_MASK = MaskShape(radius=7, sigma=3.5, disk=False)
 
