@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from models.geometry import resize
 from models.singan import SinGAN
-from models.trainer import finetune_scale
+from models.trainer import ProgressCallback, finetune_scale
 
 REFERENCE_SIZE = 250  # the paper's mask numbers are pixels of a 250 px (longest side) image
 
@@ -103,7 +103,8 @@ def _inject_and_blend(model: SinGAN, image: torch.Tensor, mask: torch.Tensor, st
 
 def harmonize(model: SinGAN, pasted: torch.Tensor, mask: torch.Tensor, start_scale: int,
               seed: int | None = 0, finetune_iters: int = 0, mask_shape: MaskShape = HARMONIZE_MASK,
-              soften_paste: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+              soften_paste: bool = True, progress: ProgressCallback | None = None,
+              ) -> tuple[torch.Tensor, torch.Tensor]:
     """Make a pasted object match the image's look.
 
     Args:
@@ -115,12 +116,14 @@ def harmonize(model: SinGAN, pasted: torch.Tensor, mask: torch.Tensor, start_sca
             harmonization fine-tune; needs the discriminators loaded; modifies `model`).
         mask_shape: dilation and blur of the mask (default: the paper's).
         soften_paste: inject the paste through scale K-1 (the paper); False: straight at K.
+        progress: the fine-tune's progress callback (models.trainer.TrainProgress per scale);
+            an exception it raises stops the fine-tune.
     Returns:
         (raw generator output, blended output), each 1x3xHxW in [-1, 1] at the model's size.
     """
     model.check_scale(start_scale)
     if finetune_iters > 0:
-        _finetune_on(model, pasted, start_scale, finetune_iters, seed or 0)
+        _finetune_on(model, pasted, start_scale, finetune_iters, seed or 0, progress)
     return _inject_and_blend(model, pasted, mask, start_scale, mask_shape, soften_paste, seed)
 
 
@@ -133,7 +136,7 @@ def edit(model: SinGAN, edited: torch.Tensor, mask: torch.Tensor, start_scale: i
 
 
 def _finetune_on(model: SinGAN, pasted: torch.Tensor, start_scale: int, iters: int,
-                 seed: int) -> None:
+                 seed: int, progress: ProgressCallback | None) -> None:
     """Fine-tune scales start_scale.. on the pasted image: it is their input and their
     reconstruction target, while the discriminator keeps the training image as real."""
     sizes = model.geometry.sizes
@@ -145,4 +148,5 @@ def _finetune_on(model: SinGAN, pasted: torch.Tensor, start_scale: int, iters: i
             prev = resize(model.generate(start_scale=start_scale, init=full, stop_scale=scale - 1),
                           sizes[scale])
         finetune_scale(model, scale, iters, fake_input=lambda prev=prev: prev, rec_input=prev,
-                       rec_target=resize(full, sizes[scale]).clamp(-1, 1), seed=seed + scale)
+                       rec_target=resize(full, sizes[scale]).clamp(-1, 1), seed=seed + scale,
+                       progress=progress)

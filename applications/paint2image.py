@@ -16,7 +16,7 @@ from applications.blend import coarse_input
 from applications.palette import kmeans_palette, quantize
 from models.geometry import resize
 from models.singan import SinGAN
-from models.trainer import finetune_scale
+from models.trainer import ProgressCallback, finetune_scale
 
 
 def painting_input(model: SinGAN, painting: torch.Tensor, start_scale: int) -> torch.Tensor:
@@ -26,7 +26,8 @@ def painting_input(model: SinGAN, painting: torch.Tensor, start_scale: int) -> t
 
 def paint_to_image(model: SinGAN, painting: torch.Tensor, start_scale: int = 1, count: int = 1,
                    seed: int | None = None, quantize_colors: int = 0,
-                   finetune_iters: int | None = 200, retrain: bool = False) -> list[torch.Tensor]:
+                   finetune_iters: int | None = 200, retrain: bool = False,
+                   progress: ProgressCallback | None = None) -> list[torch.Tensor]:
     """Turn a painting (1x3xhxw in [-1, 1], any size) into `count` images at the training size.
 
     quantize_colors > 0: map the painting to that many palette colours of the training image and
@@ -34,7 +35,8 @@ def paint_to_image(model: SinGAN, painting: torch.Tensor, start_scale: int = 1, 
     `model`'s generator at that scale): `finetune_iters` iterations (0: none, None: the scale's
     training schedule) continuing from its trained weights (the model must be loaded with its
     discriminators), or with `retrain` from fresh weights, as the paper does (with
-    finetune_iters=None: the paper's full schedule).
+    finetune_iters=None: the paper's full schedule). `progress` gets that training's
+    models.trainer.TrainProgress reports; an exception it raises stops it.
     """
     model.check_scale(start_scale)
     init = painting_input(model, painting, start_scale)
@@ -53,7 +55,7 @@ def paint_to_image(model: SinGAN, painting: torch.Tensor, start_scale: int = 1, 
 
         if finetune_iters != 0:
             finetune_scale(model, start_scale, finetune_iters, quantized_random_input,
-                           rec_input=rec_input, seed=seed or 0, fresh=retrain)
+                           rec_input=rec_input, seed=seed or 0, fresh=retrain, progress=progress)
     outputs = []
     for i in range(count):
         noise = model.draw_noise(seed=seed, index=i)

@@ -338,7 +338,8 @@ def train(image: torch.Tensor, config: TrainConfig, save_dir: Path | None = None
 def finetune_scale(model: SinGAN, scale: int, iters: int | None,
                    fake_input: Callable[[], torch.Tensor], rec_input: torch.Tensor | None = None,
                    rec_target: torch.Tensor | None = None, seed: int = 0,
-                   fresh: bool = False) -> SinGAN:
+                   fresh: bool = False, progress: ProgressCallback | None = None,
+                   report_every: int = 10) -> SinGAN:
     """Continue training the trained scale `scale` with another generator input, in place.
 
     Needs the discriminators (load_model(..., with_discriminators=True)) unless `fresh`.
@@ -352,6 +353,8 @@ def finetune_scale(model: SinGAN, scale: int, iters: int | None,
             scale). The discriminator always sees the training image as real.
         fresh: retrain the scale from new weights (the paper's paint2image) instead of
             continuing from its trained G and D.
+        progress: called every `report_every` iterations and at the end, as in training. An
+            exception it raises stops the fine-tune and leaves the model as it was.
     Returns:
         the same model, with generators[scale] replaced by the fine-tuned one (eval mode).
     """
@@ -365,8 +368,12 @@ def finetune_scale(model: SinGAN, scale: int, iters: int | None,
             trainer.prev_rec = rec_input
         if rec_target is not None:
             trainer.rec_target = rec_target
-        for _ in range(trainer.iters):
-            trainer.step()
+        losses: dict[str, float] = {}
+        for it in range(trainer.iters):
+            losses = trainer.step()
+            if progress and ((it + 1) % report_every == 0 or it + 1 == trainer.iters):
+                progress(TrainProgress(scale, model.geometry.num_scales, it + 1, trainer.iters,
+                                       trainer.size, losses, scale_done=it + 1 == trainer.iters))
     model.generators[scale] = trainer.generator.eval().requires_grad_(False)
     if len(model.discriminators) > scale:
         model.discriminators[scale] = trainer.discriminator.eval().requires_grad_(False)

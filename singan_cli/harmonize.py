@@ -46,6 +46,7 @@ def harmonize_command(
         from applications.blend import default_start_scale, harmonize
         from models.image_io import save_image
         from singan_cli.inputs import load_model_image_mask
+        from singan_cli.progress import TrainingProgress
 
         where = pick_device(device)
         out = out or pasted.with_name(f"{pasted.stem}_harmonized.png")
@@ -53,6 +54,7 @@ def harmonize_command(
         model, image, region = load_model_image_mask(model_dir, pasted, mask,
                                                      with_discriminators=finetune > 0, device=where)
         scale = default_start_scale(model, 3) if start_scale is None else start_scale
-        _, blended = harmonize(model, image, region, scale, seed=pick_seed(seed),
-                               finetune_iters=finetune)
+        with TrainingProgress() as progress:
+            _, blended = harmonize(model, image, region, scale, seed=pick_seed(seed),
+                                   finetune_iters=finetune, progress=progress)
         emit(save_image(blended, out))

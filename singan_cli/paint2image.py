@@ -53,15 +53,17 @@ def paint2image_command(
         from applications.paint2image import paint_to_image
         from models.image_io import save_image
         from singan_cli.inputs import load_model_image_mask
+        from singan_cli.progress import TrainingProgress
 
         where = pick_device(device)
         paths = output_paths(out or painting.with_name(f"{painting.stem}_paint.png"), count, force)
         model, image, _ = load_model_image_mask(model_dir, painting, None,
                                                 with_discriminators=quantize and not retrain,
                                                 device=where)
-        outputs = paint_to_image(model, image, start_scale=start_scale, count=count,
-                                 seed=pick_seed(seed), quantize_colors=colors if quantize else 0,
-                                 finetune_iters=None if retrain else finetune_iters,
-                                 retrain=retrain)
+        with TrainingProgress() as progress:
+            outputs = paint_to_image(model, image, start_scale=start_scale, count=count,
+                                     seed=pick_seed(seed), quantize_colors=colors if quantize else 0,
+                                     finetune_iters=None if retrain else finetune_iters,
+                                     retrain=retrain, progress=progress)
         for result, path in zip(outputs, paths, strict=True):
             emit(save_image(result, path))

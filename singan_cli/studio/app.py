@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ from singan_cli.studio import handlers as h
 from singan_cli.studio.workspace import Workspace
 
 TRAINING_QUEUE = "training"  # Train, Resume and SR: one training at a time, the others wait
+STOPPED = "Stopped: the fine-tune was cancelled and nothing was written."
 MASK_BRUSH = ("#ff00ff", 0.6)  # see-through magenta: the image stays visible under the mask
 
 
@@ -72,6 +74,18 @@ def _preview_gallery(paths: list[Path]) -> list[tuple[str, str]]:
     return _gallery(paths[::-1], [f"after scale {int(p.stem.split('_')[-1])}" for p in paths[::-1]])
 
 
+def _finetune_bar(progress: gr.Progress) -> Callable[[Any], None]:
+    """Shows a fine-tune's models.trainer.TrainProgress reports as the page's progress bar."""
+    def report(event: Any) -> None:
+        progress(event.iteration / event.iters,
+                 desc=f"fine-tuning scale {event.scale} ({event.iteration}/{event.iters})")
+    return report
+
+
+def _done(started: float) -> str:
+    return f"Done in {time.perf_counter() - started:.1f} s."
+
+
 def _palette_html(colors: list[str]) -> str:
     swatches = "".join(f'<span title="{c}" style="display:inline-block;width:28px;height:28px;'
                        f'margin-right:4px;border:1px solid #8888;background:{c}"></span>'
@@ -95,6 +109,8 @@ def _brush_size(image: Any) -> int:
 def build_app(ws: Workspace) -> gr.Blocks:
     """The studio page for the workspace `ws` (its models, and those named on the command line)."""
     control = h.TrainingControl()
+    stopping = "Stopping the fine-tune within a few iterations..."
+    paint_control, blend_control = h.TrainingControl(stopping=stopping), h.TrainingControl(stopping=stopping)
     models = ws.list_models()
 
     with gr.Blocks(title="singan studio", analytics_enabled=False,
@@ -184,7 +200,11 @@ def build_app(ws: Workspace) -> gr.Blocks:
                         quantize = gr.Checkbox(False, label="Quantize to the palette and fine-tune "
                                                "(slower, truer colours)")
                         paint_seed = gr.Number(0, label="Seed", precision=0)
-                        paint_btn = gr.Button("Paint to image", variant="primary", elem_id="paint-run")
+                        with gr.Row():
+                            paint_btn = gr.Button("Paint to image", variant="primary",
+                                                  elem_id="paint-run")
+                            paint_stop = gr.Button("Stop", variant="stop", elem_id="paint-stop")
+                        paint_status = gr.Markdown(elem_id="paint-status")
                 paint_out = gr.Gallery(label="Painting, then results", columns=4, height="auto",
                                        object_fit="contain", elem_id="paint-gallery")
 
@@ -218,9 +238,12 @@ def build_app(ws: Workspace) -> gr.Blocks:
                                     elem_id="blend-mode")
                     blend_start = gr.Slider(0, 1, value=0, step=1, label="Start scale")
                     finetune = gr.Slider(0, 500, value=0, step=50, label="Fine-tune iterations "
-                                         "(harmonize; 0 = off)")
+                                         "(harmonize; 0 = off)", elem_id="blend-finetune")
                     blend_seed = gr.Number(0, label="Seed", precision=0)
-                    blend_btn = gr.Button("Run", variant="primary", elem_id="blend-run")
+                    with gr.Column(min_width=100):
+                        blend_btn = gr.Button("Run", variant="primary", elem_id="blend-run")
+                        blend_stop = gr.Button("Stop", variant="stop", elem_id="blend-stop")
+                blend_status = gr.Markdown(elem_id="blend-status")
                 blend_out = gr.Gallery(label="Paste, mask, result (and raw output for edit)",
                                        columns=4, height="auto", object_fit="contain",
                                        elem_id="blend-gallery")
@@ -370,13 +393,22 @@ def build_app(ws: Workspace) -> gr.Blocks:
         canvas_btn.click(guard(on_canvas), [model, colors, canvas_start], [painting, palette])
 
         def on_paint(path: str | None, value: dict[str, Any] | None, start: float, n: float,
-                     quantize_: bool, k: float, seed: float | None) -> Any:
-            paths = h.paint_images(ws, path, value, int(start), int(n), quantize_, int(k),
-                                   seed=None if seed is None else int(seed))
-            return _gallery(paths, ["painting"] + [f"result {i + 1}" for i in range(len(paths) - 1)])
+                     quantize_: bool, k: float, seed: float | None,
+                     progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008 (Gradio's idiom)
+            started = time.perf_counter()
+            try:
+                paths = h.paint_images(ws, path, value, int(start), int(n), quantize_, int(k),
+                                       seed=None if seed is None else int(seed),
+                                       progress=paint_control.watch(_finetune_bar(progress)))
+            except h.StopRequested:
+                return gr.skip(), STOPPED
+            return (_gallery(paths, ["painting"] + [f"result {i + 1}"
+                                                    for i in range(len(paths) - 1)]),
+                    _done(started))
 
         paint_btn.click(guard(on_paint), [model, painting, paint_start, paint_count, quantize,
-                                          colors, paint_seed], paint_out)
+                                          colors, paint_seed], [paint_out, paint_status])
+        paint_stop.click(paint_control.request_stop, None, paint_status, queue=False)
 
         def on_paste(path: str | None, upload: str | None, x: float, y: float, w: float) -> Any:
             pasted, layer = h.paste_object(ws, path, upload, x, y, w)
@@ -399,13 +431,20 @@ def build_app(ws: Workspace) -> gr.Blocks:
 
         def on_blend(path: str | None, mode_: str, paste_: dict[str, Any] | None,
                      mask_: dict[str, Any] | None, start: float, iters_: float,
-                     seed: float | None) -> Any:
-            paths = h.blend_images(ws, path, mode_, paste_, mask_, int(start), int(iters_),
-                                   None if seed is None else int(seed))
-            return _gallery(paths, ["paste", "mask", "result", "raw"][:len(paths)])
+                     seed: float | None,
+                     progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008 (Gradio's idiom)
+            started = time.perf_counter()
+            try:
+                paths = h.blend_images(ws, path, mode_, paste_, mask_, int(start), int(iters_),
+                                       None if seed is None else int(seed),
+                                       progress=blend_control.watch(_finetune_bar(progress)))
+            except h.StopRequested:
+                return gr.skip(), STOPPED
+            return _gallery(paths, ["paste", "mask", "result", "raw"][:len(paths)]), _done(started)
 
         blend_btn.click(guard(on_blend), [model, mode, paste, mask, blend_start, finetune,
-                                          blend_seed], blend_out)
+                                          blend_seed], [blend_out, blend_status])
+        blend_stop.click(blend_control.request_stop, None, blend_status, queue=False)
 
         def on_animate(path: str | None, n: float, fps_: float, a: float, b: float, start: float,
                        seed: float | None, mp4_: bool,

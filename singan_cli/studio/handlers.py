@@ -35,18 +35,36 @@ REPORT_SECONDS = 0.5  # how often a training updates the page
 
 
 class StopRequested(Exception):
-    """Raised inside the trainer's progress callback when the page's Stop button was pressed."""
+    """Raised inside a training's or fine-tune's progress callback when the page's Stop button
+    was pressed."""
 
 
 @dataclass
 class TrainingControl:
-    """The studio's one training slot: a Stop flag the progress callback checks."""
+    """A Stop flag that a progress callback checks: one for the training slot, one per tab
+    whose action fine-tunes (Paint, Harmonize)."""
 
     stop: threading.Event = field(default_factory=threading.Event)
+    stopping: str = "Stopping after the current iterations; finished scales stay on disk."
 
     def request_stop(self) -> str:
+        """Set Stop; returns what the page says meanwhile."""
         self.stop.set()
-        return "Stopping after the current iterations; finished scales stay on disk."
+        return self.stopping
+
+    def watch(self, report: Callable[[Any], None] | None = None) -> Callable[[Any], None]:
+        """A trainer progress callback for a new action: clears Stop, then raises
+        StopRequested on the first report after Stop was pressed, and passes the other reports
+        (models.trainer.TrainProgress) to `report`."""
+        self.stop.clear()
+
+        def progress(event: Any) -> None:
+            if self.stop.is_set():
+                raise StopRequested
+            if report is not None:
+                report(event)
+
+        return progress
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,10 +240,7 @@ def _training_events(image: torch.Tensor, config: Any, out: Path, control: Train
 
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
 
-    def progress(event: Any) -> None:
-        if control.stop.is_set():
-            raise StopRequested
-        events.put(("progress", event))
+    progress = control.watch(lambda event: events.put(("progress", event)))
 
     def work() -> None:
         try:
@@ -237,7 +252,6 @@ def _training_events(image: torch.Tensor, config: Any, out: Path, control: Train
         except BaseException as exc:  # handed to the page's thread, which raises it
             events.put(("error", exc))
 
-    control.stop.clear()
     worker = threading.Thread(target=work, name="singan-studio-train", daemon=True)
     worker.start()
     try:
@@ -390,8 +404,12 @@ def paint_canvas(ws: Workspace, model_path: str | Path | None, start: str = "pal
 
 def paint_images(ws: Workspace, model_path: str | Path | None, painting: dict[str, Any] | None,
                  start_scale: int = 1, count: int = 1, quantize: bool = False, colors: int = 5,
-                 finetune_iters: int = 200, seed: int | None = 0) -> list[Path]:
-    """applications.paint2image.paint_to_image on the canvas -> [painting, result, ...] paths."""
+                 finetune_iters: int = 200, seed: int | None = 0,
+                 progress: Callable[[Any], None] | None = None) -> list[Path]:
+    """applications.paint2image.paint_to_image on the canvas -> [painting, result, ...] paths.
+
+    progress: the --quantize fine-tune's callback (TrainingControl.watch makes it stoppable).
+    """
     from applications.paint2image import paint_to_image
 
     model = load_studio_model(ws, model_path, with_discriminators=quantize)
@@ -400,7 +418,7 @@ def paint_images(ws: Workspace, model_path: str | Path | None, painting: dict[st
     outputs = paint_to_image(model, image, start_scale=int(start_scale), count=int(count),
                              seed=None if seed is None else int(seed),
                              quantize_colors=int(colors) if quantize else 0,
-                             finetune_iters=int(finetune_iters))
+                             finetune_iters=int(finetune_iters), progress=progress)
     return _save(ws, [image], "painting") + _save(ws, outputs, "paint")
 
 
@@ -448,11 +466,13 @@ def _read_rgba(upload: str | Path | None) -> Image.Image:
 def blend_images(ws: Workspace, model_path: str | Path | None, mode: str,
                  paste: dict[str, Any] | None, mask: dict[str, Any] | None,
                  start_scale: int | None = None, finetune_iters: int = 0,
-                 seed: int | None = 0) -> list[Path]:
+                 seed: int | None = 0, progress: Callable[[Any], None] | None = None,
+                 ) -> list[Path]:
     """harmonize / edit (applications.blend) -> [paste, mask, blended] (+ raw for edit) paths.
 
     paste: the editor holding the pasted / edited image (its composite); mask: the editor on
-    which the region was brushed (any non-transparent layer pixel).
+    which the region was brushed (any non-transparent layer pixel); progress: harmonize's
+    fine-tune callback (TrainingControl.watch makes it stoppable).
     """
     from applications.blend import default_start_scale, edit, harmonize
     from models.image_io import save_image
@@ -469,7 +489,7 @@ def blend_images(ws: Workspace, model_path: str | Path | None, mode: str,
     seed = None if seed is None else int(seed)
     if mode == "harmonize":
         raw, blended = harmonize(model, image, region, int(start_scale), seed=seed,
-                                 finetune_iters=finetune_iters)
+                                 finetune_iters=finetune_iters, progress=progress)
     else:
         raw, blended = edit(model, image, region, int(start_scale), seed=seed)
     out = ws.result_paths(mode, 1)[0]

@@ -217,3 +217,48 @@ def test_coarse_noise_is_saved_with_the_model(tmp_path) -> None:  # type: ignore
     model = load_model(tmp_path / "m")
     assert model.config.coarse_noise == "gray" and model.config_problem is None
     assert model.z_rec is not None and _gray(model.z_rec)
+
+
+def test_finetune_reports_progress_and_a_raising_callback_leaves_the_model_alone(
+        tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+    from models.checkpoint import load_model
+    from models.trainer import finetune_scale
+
+    model = load_model(tiny_model_dir, with_discriminators=True)
+    reports = []
+    finetune_scale(model, 1, 4, fake_input=lambda: model.reals()[1], progress=reports.append,
+                   report_every=2)
+    assert [(r.scale, r.iteration, r.iters, r.scale_done) for r in reports] == [
+        (1, 2, 4, False), (1, 4, 4, True)]
+    assert set(reports[-1].losses) == {"d", "g_adv", "rec"}
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(report) -> None:  # type: ignore[no-untyped-def]
+        raise Cancelled
+
+    before = _generator_states(model)
+    with pytest.raises(Cancelled):
+        finetune_scale(model, 1, 50, fake_input=lambda: model.reals()[1], progress=cancel,
+                       report_every=1)
+    assert _changed(before, model) == [False, False, False]
+
+
+def test_harmonize_and_quantized_paint_pass_progress_to_every_fine_tuned_scale(
+        tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
+    from applications.blend import harmonize
+    from applications.paint2image import paint_to_image
+    from models.checkpoint import load_model
+
+    model = load_model(tiny_model_dir, with_discriminators=True)
+    image = model.reals()[-1]
+    mask = torch.zeros(1, 1, 24, 32)
+    mask[..., 8:16, 8:16] = 1
+    reports = []
+    harmonize(model, image, mask, start_scale=1, finetune_iters=3, progress=reports.append)
+    assert [(r.scale, r.iteration) for r in reports if r.scale_done] == [(1, 3), (2, 3)]
+    reports.clear()
+    paint_to_image(model, image, start_scale=1, quantize_colors=3, finetune_iters=3,
+                   progress=reports.append)
+    assert [(r.scale, r.iteration) for r in reports] == [(1, 3)]

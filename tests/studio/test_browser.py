@@ -244,6 +244,28 @@ def test_harmonize_with_a_brushed_mask(page: Any, shots: Path) -> None:
     assert 0 < region.mean() < 1  # the brushed stroke, not the whole image
     assert not np.array_equal(np.asarray(paste), np.asarray(result))
     page.screenshot(path=str(shots / "harmonize.png"), full_page=True)
+    assert page.locator("#blend-status").inner_text().startswith("Done in")
+
+
+def test_stop_a_harmonize_fine_tune(page: Any, shots: Path) -> None:
+    """With the paste and mask of the test above: a long fine-tune shows its progress and the
+    Stop button ends it; the page then runs again."""
+    iterations = page.locator("#blend-finetune input[type='number']")
+    iterations.fill("500")
+    iterations.press("Enter")
+    page.locator("#blend-run").click()
+    page.wait_for_function("document.body.innerText.includes('fine-tuning scale')",
+                           timeout=STEP_S * 1000)
+    page.screenshot(path=str(shots / "harmonize_fine_tune.png"), full_page=True)
+    page.locator("#blend-stop").click()
+    page.wait_for_function("document.querySelector('#blend-status').innerText"
+                           ".startsWith('Stopped')", timeout=STEP_S * 1000)
+    iterations.fill("0")
+    iterations.press("Enter")
+    page.locator("#blend-run").click()
+    page.wait_for_function("document.querySelector('#blend-status').innerText"
+                           ".startsWith('Done in')", timeout=STEP_S * 1000)
+    assert "unexpected error" not in _errors(page)
 
 
 def test_paint_to_image_and_no_outside_requests(page: Any, server: dict[str, Any],

@@ -312,3 +312,34 @@ def test_help_imports_neither_gradio_nor_torch() -> None:
             "print('gradio' in sys.modules, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("tab", ["harmonize", "paint"])
+def test_stop_cancels_a_fine_tune_and_writes_nothing(ws: Workspace, tiny_model_dir: Path,
+                                                     tab: str) -> None:
+    """Stop pressed while the harmonize / quantize fine-tune runs: it ends at the next report,
+    no result is written, and the next run (Stop cleared) finishes."""
+    control = h.TrainingControl()
+    seen: list[Any] = []
+
+    def press_stop(report: Any) -> None:
+        seen.append(report)
+        control.request_stop()
+
+    image = h.model_image(ws, str(tiny_model_dir))
+    pasted = editor(image, stroke(), color=(250, 250, 20))
+
+    def run(progress: Any) -> list[Path]:
+        if tab == "harmonize":
+            return h.blend_images(ws, str(tiny_model_dir), "harmonize", pasted,
+                                  editor(image, stroke()), start_scale=1, finetune_iters=400,
+                                  seed=0, progress=progress)
+        return h.paint_images(ws, str(tiny_model_dir), pasted, start_scale=1, quantize=True,
+                              colors=3, finetune_iters=400, seed=0, progress=progress)
+
+    with pytest.raises(h.StopRequested):
+        run(control.watch(press_stop))
+    assert [(r.iteration, r.iters) for r in seen] == [(10, 400)]  # one report, then stopped
+    assert not list(ws.root.rglob("*.png"))
+    paths = run(control.watch())  # a new action clears Stop
+    assert paths and all(p.is_file() for p in paths)
