@@ -1,7 +1,7 @@
 """Speed benchmark: default-preset training, paper-preset iterations vs the reference, inference.
 
     python benchmarks/bench.py [--image photo.jpg] [--reference ../shared/bench/reference_iteration.py]
-                               [--skip-train] [--skip-busy] [--iters 10]
+                               [--skip-train] [--skip-busy] [--skip-large] [--iters 10]
 
 Prints one table, headed by the machine (CPU model, its AVX2/AVX-512/AMX flags, whether bf16 is
 native, threads, GPU if any):
@@ -14,6 +14,9 @@ native, threads, GPU if any):
   reference's median time from the rows above);
 - busy machine: per scale of that photo's default-preset pyramid, ms per step alone and while a
   second training of the same photo runs in another process, and the ratio;
+- large photos: the same photo (default: ../shared/data's 2048x1536 wild_bush.jpg) trained
+  with `singan train --max-size 250` and `--max-size 1000` in child processes: times, their
+  ratio, and each child's peak resident memory;
 - one 250 px sample, and a 100-frame animation.
 Run it on an otherwise idle machine: the numbers are wall-clock times.
 """
@@ -43,6 +46,7 @@ from models.trainer import _ScaleTrainer, autocast_dtype, new_model, train
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REFERENCE = ROOT.parent / "shared" / "bench" / "reference_iteration.py"
+DEFAULT_LARGE = ROOT.parent / "shared" / "data" / "Animation" / "wild_bush.jpg"  # 2048x1536
 
 
 def demo_photo() -> Path:
@@ -147,13 +151,16 @@ class Rows(list):  # type: ignore[type-arg]
 
 
 def step_ms(trainer: _ScaleTrainer, steps: int) -> float:
-    """Median ms per training step of `trainer` (after one warm-up step)."""
-    trainer.step()
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
+    """Median ms per training step of `trainer` (after one warm-up step), with the thread count
+    the trainer would choose (and re-choose) for it."""
+    with scale_threads(trainer.work_size) as governor:
         trainer.step()
-        times.append(time.perf_counter() - start)
+        times = []
+        for _ in range(steps):
+            governor.adjust()
+            start = time.perf_counter()
+            trainer.step()
+            times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000
 
 
@@ -168,11 +175,7 @@ def busy_rows(image_path: Path, rows: Rows, steps: int) -> None:
         model.noise_amps.append(0.1)
 
     def per_scale() -> list[float]:
-        result = []
-        for n in range(model.geometry.num_scales):
-            with scale_threads(model.geometry.sizes[n]):
-                result.append(step_ms(_ScaleTrainer(model, n), steps))
-        return result
+        return [step_ms(_ScaleTrainer(model, n), steps) for n in range(model.geometry.num_scales)]
 
     alone = per_scale()
     with tempfile.TemporaryDirectory() as scratch:
@@ -199,6 +202,35 @@ def _weighted(ms: list[float], model, config) -> float:  # type: ignore[no-untyp
     return sum(t * config.iters_at(n, model.geometry.num_scales) for n, t in enumerate(ms))
 
 
+def timed_training(photo: Path, max_size: int, out: Path) -> tuple[float, float]:
+    """`singan train PHOTO --max-size N` (default preset, fp32) in a child process: (wall
+    seconds, the child's peak resident memory in GiB)."""
+    command = [sys.executable, "-m", "singan_cli", "train", str(photo), "--out", str(out),
+               "--max-size", str(max_size), "--device", "cpu", "--precision", "fp32",
+               "--seed", "0", "--force"]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed (exit {child.returncode})")
+    return seconds, usage.ru_maxrss / 2**20  # ru_maxrss is in KiB on Linux
+
+
+def large_photo_rows(photo: Path, rows: Rows, keep: Path | None = None) -> None:
+    """The same photo trained at 250 and 1000 px: time ratio and peak memory. The two models
+    are kept in `keep` (as <stem>_250, <stem>_1000) if given."""
+    with tempfile.TemporaryDirectory() as scratch:
+        where = keep or Path(scratch)
+        small, small_gib = timed_training(photo, 250, where / f"{photo.stem}_250")
+        large, large_gib = timed_training(photo, 1000, where / f"{photo.stem}_1000")
+    rows.append((f"default preset fp32, {photo.name} at 250 px", f"{small:.0f} s, peak "
+                 f"{small_gib:.2f} GiB"))
+    rows.append((f"default preset fp32, {photo.name} at 1000 px", f"{large:.0f} s = "
+                 f"{large / small:.2f}x the 250 px time, peak {large_gib:.2f} GiB"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image", type=Path, default=None)
@@ -206,6 +238,11 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=10)
     parser.add_argument("--skip-train", action="store_true")
     parser.add_argument("--skip-busy", action="store_true")
+    parser.add_argument("--large-image", type=Path, default=DEFAULT_LARGE,
+                        help="a photo of at least 1000 px for the 250 vs 1000 px rows")
+    parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--keep-models", type=Path, default=None,
+                        help="keep the 250 and 1000 px models of the large photo here")
     args = parser.parse_args()
     rows = Rows()
     for row in machine_description():
@@ -261,6 +298,11 @@ def main() -> None:
                          f"{total / medians['reference']:.0f}"))
     if not args.skip_busy:
         busy_rows(image_path, rows, steps=max(5, args.iters))
+    if not args.skip_large:
+        if args.large_image.exists():
+            large_photo_rows(args.large_image, rows, args.keep_models)
+        else:
+            rows.append(("1000 px rows", f"skipped: {args.large_image} not found (--large-image)"))
 
     if model is not None:
         model.generate()

@@ -89,8 +89,14 @@ class Generator(nn.Module):
     def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
         """noise: Bx3xHxW already multiplied by the noise amplitude; prev: Bx3xHxW in about
         [-1, 1]. Returns Bx3xHxW (prev + residual, not clamped)."""
-        x = nn.functional.pad(noise + prev, [self.pad] * 4)
-        return self.body(x) + prev
+        return self.forward_padded(nn.functional.pad(noise + prev, [self.pad] * 4), prev)
+
+    def forward_padded(self, padded: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
+        """The same with the input already padded: `padded` Bx3x(H+2p)x(W+2p) is noise + prev
+        with `pad` px of margin (zeros outside the image), `prev` Bx3xHxW. On a window of a
+        zero-padded image (and that window of prev) this gives exactly that window of the whole
+        image's output (in eval mode; in training, BatchNorm takes the window's statistics)."""
+        return self.body(padded) + prev
 
 
 class Discriminator(nn.Module):

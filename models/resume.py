@@ -25,6 +25,7 @@ from models.checkpoint import (
     load_model,
     save_model,
 )
+from models.config import TrainConfig
 from models.errors import ModelDirError, UsageError
 from models.image_io import tensor_to_uint8
 from models.singan import SinGAN
@@ -167,19 +168,32 @@ TORCH_BASE_BYTES = 400_000_000  # torch, the pyramid and the coarser generators
 
 
 def estimate_training_bytes(model: SinGAN) -> int:
-    """Peak memory of training the finest scale, from its size and width.
+    """Peak memory of training the finest scale, from its size, crop window and width.
 
-    One forward pass keeps num_layers x 3 tensors (conv, norm, activation) of channels x H x W
-    floats; a training step holds about 5 passes' worth at its peak. Calibrated on peak RSS
-    here (two steps of the finest scale): default preset 250x167 0.66 GiB (estimate 0.78),
-    500x333 1.73 GiB (1.94), paper preset 250x167 0.93 GiB (1.20): 12-29% to spare.
+    One forward pass keeps num_layers x 3 tensors (conv, norm, activation) of channels x h x w
+    floats; a training step holds about 5 passes' worth at its peak, over the crop window when
+    the scale is cropped. Drawing a random coarser image (no gradients) holds about 3 tensors of
+    the whole scale; a cropped scale also keeps its pool of FAKE_POOL whole-size images.
+    Calibrated on peak RSS here (two steps of the finest scale, without crops): default preset
+    250x167 0.66 GiB (estimate 0.78), 500x333 1.73 GiB (1.94), paper preset 250x167 0.93 GiB
+    (1.20): 12-29% to spare.
     """
-    cfg = model.config
     h, w = model.geometry.sizes[-1]
+    return _training_bytes(model.config, (h, w), model.config.channels_at(model.geometry.num_scales - 1))
+
+
+def _training_bytes(cfg: TrainConfig, size: tuple[int, int], channels: int) -> int:
+    from models.trainer import FAKE_POOL, window_size
+
+    h, w = size
+    window = window_size((h, w), cfg.crop_size)
+    cropped = window is not None
+    wh, ww = window or (h, w)
     pad = 2 * cfg.num_layers * (cfg.kernel_size // 2)
-    channels = cfg.channels_at(model.geometry.num_scales - 1)
-    per_pass = cfg.num_layers * 3 * channels * (h + pad) * (w + pad) * 4
-    return 5 * per_pass + TORCH_BASE_BYTES
+    per_pass = cfg.num_layers * 3 * channels * (wh + pad) * (ww + pad) * 4
+    drawing = 3 * channels * (h + pad) * (w + pad) * 4
+    pool = FAKE_POOL * 3 * h * w * 4 if cropped else 0
+    return 5 * per_pass + drawing + pool + TORCH_BASE_BYTES
 
 
 def check_memory(model: SinGAN, available: int | None = None) -> None:
@@ -191,8 +205,11 @@ def check_memory(model: SinGAN, available: int | None = None) -> None:
     if available is None or need <= available:
         return
     h, w = model.geometry.sizes[-1]
-    spare = available - TORCH_BASE_BYTES
-    shrink = (spare / (need - TORCH_BASE_BYTES)) ** 0.5 if spare > 0 else 0.0
-    fits = int(max(h, w) * shrink * 0.9)
+    channels = model.config.channels_at(model.geometry.num_scales - 1)
+    fits = max(h, w)  # the largest longer side whose estimate fits, with 10% to spare
+    while fits > 0 and _training_bytes(model.config, (round(h * fits / max(h, w)),
+                                                      round(w * fits / max(h, w))),
+                                       channels) > 0.9 * available:
+        fits -= max(1, fits // 50)
     raise UsageError(f"--max-size {max(h, w)} needs about {need / 2**30:.1f} GiB to train but "
                      f"{available / 2**30:.1f} GiB are available; use --max-size {fits} or less")

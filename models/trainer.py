@@ -38,6 +38,8 @@ from models.singan import SinGAN
 from models.threads import scale_threads
 
 Z_REC_SEED_OFFSET = 0x5EC_0000  # keeps z_rec's seed away from the sample seeds 0, 1, 2...
+FAKE_POOL = 8  # random coarser images kept per cropped scale
+FAKE_POOL_RENEW_EVERY = 4  # cropped steps between two renewed pool images, per window area
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,18 @@ def new_model(image: torch.Tensor, config: TrainConfig) -> SinGAN:
     return model
 
 
+def window_size(size: tuple[int, int], crop_size: int) -> tuple[int, int] | None:
+    """The (h, w) of the random windows a scale of `size` trains on: the scale's own shape with
+    its longer side shrunk to crop_size, so that a window of a large photo is what the whole
+    image of a crop_size px model is; None (whole images) when the scale fits or crop_size is 0.
+    """
+    h, w = size
+    if not crop_size or max(h, w) <= crop_size:
+        return None
+    shrink = crop_size / max(h, w)
+    return max(1, min(h, round(h * shrink))), max(1, min(w, round(w * shrink)))
+
+
 class _ScaleTrainer:
     """The networks, optimisers and fixed tensors of one scale.
 
@@ -150,17 +164,76 @@ class _ScaleTrainer:
         self.sched_d = torch.optim.lr_scheduler.MultiStepLR(self.opt_d, milestone, gamma=0.1)
         self.autocast_dtype = autocast_dtype(config.precision, device)
         self.fp32_retries = 0  # bf16 steps redone in fp32 (see _update)
+        h, w = self.size
+        self.window_size = window_size(self.size, config.crop_size)
+        self.pool: list[torch.Tensor] = []  # random coarser images, reused by cropped steps
+        window_area = self.window_size[0] * self.window_size[1] if self.window_size else h * w
+        self.renew_every = math.ceil(FAKE_POOL_RENEW_EVERY * h * w / window_area)
+        self.steps_done = 0
+
+    @property
+    def work_size(self) -> tuple[int, int]:
+        """(h, w) of what one step trains on: the crop window, or the whole scale."""
+        return self.window_size or self.size
 
     def _random_coarser_image(self) -> torch.Tensor:
-        """A fresh random image from the frozen coarser scales, upsampled to this scale."""
+        """A random image from the frozen coarser scales, upsampled to this scale (1x3xhxw).
+
+        Whole-image steps draw a fresh one each time. Cropped steps see only a window of it, so
+        they draw from a pool of FAKE_POOL images that renews one image every
+        FAKE_POOL_RENEW_EVERY steps times (whole image area / window area): generating the
+        whole coarser pyramid each step would cost more than the cropped step itself once the
+        image is a few windows large.
+        """
         if self.scale == 0:
             return torch.zeros_like(self.real)
-        return resize(self.model.generate(stop_scale=self.scale - 1), self.size)
+        if self.window_size is None:
+            return resize(self.model.generate(stop_scale=self.scale - 1), self.size)
+        if not self.pool:  # one at a time: a batch would hold FAKE_POOL x the activations
+            self.pool = [resize(self.model.generate(stop_scale=self.scale - 1), self.size)
+                         for _ in range(FAKE_POOL)]
+        elif self.steps_done % self.renew_every == 0:
+            renewed = (self.steps_done // self.renew_every) % FAKE_POOL
+            self.pool[renewed] = resize(self.model.generate(stop_scale=self.scale - 1), self.size)
+        return self.pool[int(torch.randint(FAKE_POOL, ()))]
 
-    def fake(self, prev: torch.Tensor) -> torch.Tensor:
-        noise = torch.randn_like(self.real)
-        noise = self.model.coarse(noise) if self.scale == 0 else noise
-        return self.generator(self.noise_amp * noise, prev)
+    def _window(self) -> tuple[int, int, int, int] | None:
+        """A random crop (top, left, height, width) for this step; None: the whole image."""
+        if self.window_size is None:
+            return None
+        (h, w), (ch, cw) = self.size, self.window_size
+        # a corner drawn from [-(ch - 1), h - 1] and clamped into the image: every pixel, the
+        # borders too, is then in a window equally often (a corner drawn from [0, h - ch] would
+        # show the border rows ch times less often than the middle ones)
+        top = min(max(int(torch.randint(-(ch - 1), h, ())), 0), h - ch)
+        left = min(max(int(torch.randint(-(cw - 1), w, ())), 0), w - cw)
+        return top, left, ch, cw
+
+    def _generate(self, noise_amp: float, noise: torch.Tensor | None, prev: torch.Tensor,
+                  window: tuple[int, int, int, int] | None) -> torch.Tensor:
+        """The generator's output on `window` (or the whole image) for full-size `prev`
+        (1x3xhxw). noise None: draw fresh noise for the window; else a full-size tensor."""
+        if window is None:
+            if noise is None:
+                noise = torch.randn_like(self.real)
+                noise = self.model.coarse(noise) if self.scale == 0 else noise
+            return self.generator(noise_amp * noise, prev)
+        top, left, ch, cw = window
+        p = self.generator.pad
+        if noise is None:
+            noise = torch.randn(1, 3, ch + 2 * p, cw + 2 * p, device=prev.device)
+            noise = self.model.coarse(noise) if self.scale == 0 else noise
+            # zero where the margin lies outside the image: the whole-image pass pads with zeros
+            inside = torch.ones(1, 1, 1, 1, device=prev.device).expand(1, 1, *self.size)
+            padded_noise = noise * _padded_window(inside, top, left, ch, cw, p)
+        else:
+            padded_noise = _padded_window(noise, top, left, ch, cw, p)
+        padded = noise_amp * padded_noise + _padded_window(prev, top, left, ch, cw, p)
+        return self.generator.forward_padded(padded, _cut(prev, top, left, ch, cw))
+
+    def fake(self, prev: torch.Tensor, window: tuple[int, int, int, int] | None = None,
+             ) -> torch.Tensor:
+        return self._generate(self.noise_amp, None, prev, window)
 
     def step(self) -> dict[str, float]:
         """One iteration: d_steps discriminator steps, then g_steps generator steps."""
@@ -176,19 +249,23 @@ class _ScaleTrainer:
     def _step(self) -> dict[str, float]:
         config, d = self.config, self.discriminator
         prev = self.make_fake_input()
+        self.steps_done += 1
+        window = self._window()
+        real = self.real if window is None else _cut(self.real, *window)
+        rec_target = self.rec_target if window is None else _cut(self.rec_target, *window)
 
         def d_loss_fn() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
             with torch.no_grad():
-                fake = self.fake(prev)
-            loss = discriminator_loss(config.loss, d(self.real), d(fake))
+                fake = self.fake(prev, window)
+            loss = discriminator_loss(config.loss, d(real), d(fake))
             if config.loss == "wgan-gp" and config.gp_weight > 0:
-                loss = loss + config.gp_weight * gradient_penalty(d, self.real, fake)
+                loss = loss + config.gp_weight * gradient_penalty(d, real, fake)
             return loss, {"d": loss}
 
         def g_loss_fn() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-            adv = generator_loss(config.loss, d(self.fake(prev)))
-            rec_out = self.generator(self.noise_amp * self.rec_noise, self.prev_rec)
-            rec = F.mse_loss(rec_out, self.rec_target)
+            adv = generator_loss(config.loss, d(self.fake(prev, window)))
+            rec_out = self._generate(self.noise_amp, self.rec_noise, self.prev_rec, window)
+            rec = F.mse_loss(rec_out, rec_target)
             return adv + config.rec_weight * rec, {"g_adv": adv, "rec": rec}
 
         d.requires_grad_(True)
@@ -227,6 +304,21 @@ class _ScaleTrainer:
                 reported = backward()
         optimizer.step()
         return reported
+
+
+def _cut(image: torch.Tensor, top: int, left: int, height: int, width: int) -> torch.Tensor:
+    """The window [top:top+height, left:left+width] of a BxCxHxW tensor (a view)."""
+    return image[..., top:top + height, left:left + width]
+
+
+def _padded_window(image: torch.Tensor, top: int, left: int, height: int, width: int,
+                   pad: int) -> torch.Tensor:
+    """The window of a BxCxHxW tensor grown by `pad` px on every side, zeros where it leaves the
+    image: the same as that window of the zero-padded image, without padding the whole image."""
+    full_h, full_w = image.shape[-2:]
+    t, b, lft, r = top - pad, top + height + pad, left - pad, left + width + pad
+    inner = image[..., max(t, 0):min(b, full_h), max(lft, 0):min(r, full_w)]
+    return F.pad(inner, [max(-lft, 0), max(r - full_w, 0), max(-t, 0), max(b - full_h, 0)])
 
 
 def _finite_gradients(optimizer: torch.optim.Optimizer) -> bool:
@@ -290,19 +382,20 @@ def _train_remaining(model: SinGAN, save_dir: Path | None, progress: ProgressCal
         started = time.perf_counter()
         log: list[tuple[int, dict[str, float]]] = []
         # per-scale seed: a resumed training continues exactly as an uninterrupted one
-        with (_isolated_rng(config.seed * 1000 + scale, model.device),
-              scale_threads(model.geometry.sizes[scale], threads, model.device)):
+        with _isolated_rng(config.seed * 1000 + scale, model.device):
             same_width = scale > 0 and config.channels_at(scale - 1) == config.channels_at(scale)
             # Warm start from the previous scale's weights when the width is unchanged (the paper).
             trainer = _ScaleTrainer(model, scale, continue_from=scale - 1 if same_width else None)
             losses: dict[str, float] = {}
-            for it in range(trainer.iters):
-                losses = trainer.step()
-                if (it + 1) % report_every == 0 or it + 1 == trainer.iters:
-                    log.append((it + 1, losses))
-                    if progress:
-                        progress(TrainProgress(scale, model.geometry.num_scales, it + 1,
-                                               trainer.iters, trainer.size, losses))
+            with scale_threads(trainer.work_size, threads, model.device) as governor:
+                for it in range(trainer.iters):
+                    governor.adjust()
+                    losses = trainer.step()
+                    if (it + 1) % report_every == 0 or it + 1 == trainer.iters:
+                        log.append((it + 1, losses))
+                        if progress:
+                            progress(TrainProgress(scale, model.geometry.num_scales, it + 1,
+                                                   trainer.iters, trainer.size, losses))
         model.generators.append(trainer.generator.eval().requires_grad_(False))
         model.discriminators.append(trainer.discriminator.eval().requires_grad_(False))
         model.noise_amps.append(trainer.noise_amp)

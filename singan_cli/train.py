@@ -56,6 +56,8 @@ TRAINING_FLAGS: dict[str, Flag] = {
     "base_channels": Flag("Network width at the coarsest scales.", min=1, max=1024),
     "max_channels": Flag("Network width cap.", min=1, max=1024),
     "channel_growth_every": Flag("The width doubles every this many scales.", min=1),
+    "crop_size": Flag("A scale whose longer side exceeds this trains on random windows of "
+                      "its shape with that longer side (0: whole images, the paper).", min=0),
     "iters": Flag("Iterations at the coarsest scale.", min=1),
     "iters_finest": Flag("Iterations at the finest scale (geometric in between).", min=1),
     "d_steps": Flag("Discriminator steps per iteration.", min=1),

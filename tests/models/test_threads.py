@@ -1,5 +1,6 @@
-"""Thread counts per scale: the user's choice wins, small scales use one thread, larger ones the
-cores that other processes leave free, never more than OMP_NUM_THREADS."""
+"""Thread counts per scale: the user's choice wins, tiny scales use one thread, larger ones the
+cores that other processes leave free (re-checked during the scale), never more than
+OMP_NUM_THREADS."""
 
 from __future__ import annotations
 
@@ -54,15 +55,47 @@ def test_the_callers_torch_thread_count_caps_the_choice(four_cores: None) -> Non
 def test_the_callers_thread_count_comes_back(four_cores: None) -> None:
     before = torch.get_num_threads()
     with scale_threads(SMALL) as used:
-        assert used == 1 and torch.get_num_threads() == 1
+        assert used.threads == 1 and torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
 
 
 def test_a_gpu_scale_leaves_cpu_threads_alone() -> None:
     before = torch.get_num_threads()
     with scale_threads(SMALL, device=torch.device("meta")) as used:
-        assert used == 0 and torch.get_num_threads() == before
+        assert used.threads == 0 and used.adjust() == 0 and torch.get_num_threads() == before
 
 
 def test_the_load_sample_is_never_negative() -> None:
     assert threads.busy_cores_elsewhere(0.01) >= 0.0
+
+
+def test_a_scale_gives_up_a_core_when_another_process_starts_and_takes_it_back(
+        four_cores: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = {"t": 0.0, "machine_busy": 0.0, "own": 0.0}
+
+    def sample() -> tuple[tuple[float, float], float, float]:
+        # machine jiffies (busy, total) over 4 cores, our CPU seconds, wall seconds
+        return ((clock["machine_busy"], clock["t"] * 4), clock["own"], clock["t"])
+
+    monkeypatch.setattr(threads, "_load_sample", sample)
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(threads, "busy_cores_elsewhere", lambda interval=0.1: 0.0)
+
+    def run(seconds: float, own_cores: float, other_cores: float) -> None:
+        clock["t"] += seconds
+        clock["own"] += seconds * own_cores
+        clock["machine_busy"] += seconds * min(4.0, own_cores + other_cores)
+
+    governor = threads.ThreadGovernor(BIG)
+    assert governor.threads == 4
+    run(1.0, 4, 2)
+    assert governor.adjust() == 4  # not yet: re-checked every RECHECK_SECONDS
+    run(threads.RECHECK_SECONDS, 2, 2)  # two cores' worth of work arrived elsewhere
+    assert governor.adjust() == 2 and torch.get_num_threads() == 2
+    run(threads.RECHECK_SECONDS, 2, 0)  # and left
+    assert governor.adjust() == 4
+
+
+def test_an_explicit_count_and_tiny_scales_are_never_re_chosen(four_cores: None) -> None:
+    assert threads.ThreadGovernor(BIG, requested=3).fixed
+    assert threads.ThreadGovernor(SMALL).fixed

@@ -1,0 +1,101 @@
+"""Training on random windows (crop_size): the windowed passes are the whole-image passes cut to
+the window, so a cropped scale learns the same generator, and samples stay whole images."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from models.config import resolve_config
+from models.errors import ConfigError
+from models.trainer import (
+    FAKE_POOL,
+    _cut,
+    _padded_window,
+    _ScaleTrainer,
+    new_model,
+    train,
+    window_size,
+)
+
+
+def test_windows_keep_the_scales_shape_with_the_crop_as_longer_side() -> None:
+    assert window_size((750, 1000), 250) == (188, 250)
+    assert window_size((1000, 750), 250) == (250, 188)
+    assert window_size((188, 250), 250) is None  # fits: whole images
+    assert window_size((750, 1000), 0) is None  # 0: never cropped
+
+
+@pytest.mark.parametrize("window", [(0, 0, 8, 8), (12, 22, 8, 8), (5, 7, 10, 12), (0, 0, 20, 30)])
+def test_a_padded_window_is_that_window_of_the_zero_padded_image(window) -> None:  # type: ignore[no-untyped-def]
+    image = torch.randn(2, 3, 20, 30)
+    top, left, h, w = window
+    expected = _cut(F.pad(image, [5] * 4), top, left, h + 10, w + 10)
+    assert torch.equal(_padded_window(image, top, left, h, w, 5), expected)
+
+
+def _cropped_trainer(crop: int = 20) -> _ScaleTrainer:
+    config = resolve_config("default", overrides={"device": "cpu", "max_size": 32, "min_size": 16,
+                                                  "crop_size": crop, "precision": "fp32"})
+    torch.manual_seed(0)
+    model = new_model(torch.rand(1, 3, 24, 32) * 2 - 1, config)
+    for n in range(model.geometry.num_scales - 1):
+        model.generators.append(_ScaleTrainer(model, n).generator.eval())
+        model.noise_amps.append(0.1)
+    return _ScaleTrainer(model, model.geometry.num_scales - 1)
+
+
+@pytest.mark.parametrize("window", [(0, 0, 20, 20), (4, 12, 20, 20), (2, 5, 20, 20)])
+def test_the_generator_on_a_window_is_the_whole_output_cut_to_it(window) -> None:  # type: ignore[no-untyped-def]
+    trainer = _cropped_trainer()
+    trainer.generator.eval()  # training-mode BatchNorm takes the window's statistics
+    prev, noise = torch.randn(1, 3, 24, 32), torch.randn(1, 3, 24, 32)
+    whole = trainer.generator(0.3 * noise, prev)
+    windowed = trainer._generate(0.3, noise, prev, window)
+    assert windowed.shape[-2:] == window[2:]
+    torch.testing.assert_close(windowed, _cut(whole, *window), rtol=1e-5, atol=1e-5)
+
+
+def test_fresh_window_noise_is_zero_outside_the_image() -> None:
+    """With zero prev and eval-mode weights, the corner window's output only matches a
+    whole-image pass whose noise is zero in the padding."""
+    trainer = _cropped_trainer()
+    trainer.generator.eval()
+    prev = torch.zeros(1, 3, 24, 32)
+    torch.manual_seed(5)
+    windowed = trainer._generate(1.0, None, prev, (0, 0, 20, 20))
+    torch.manual_seed(5)
+    fresh = torch.randn(1, 3, 30, 30)  # the window's noise with its 5 px margin
+    noise = torch.zeros(1, 3, 24, 32)
+    noise[..., :24, :25] = fresh[..., 5:29, 5:]  # the part of the window and margin inside
+    torch.testing.assert_close(windowed, _cut(trainer.generator(noise, prev), 0, 0, 20, 20),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_cropped_scales_train_on_windows_from_a_pool_and_sample_whole_images() -> None:
+    trainer = _cropped_trainer(crop=24)
+    assert trainer.size == (24, 32) and trainer.window_size == (18, 24)
+    for _ in range(6):
+        losses = trainer.step()
+    assert all(torch.isfinite(torch.tensor(list(losses.values()))))
+    assert len(trainer.pool) == FAKE_POOL and trainer.pool[0].shape == (1, 3, 24, 32)
+    # a scale that fits in the crop trains on the whole image
+    assert _ScaleTrainer(trainer.model, 0).window_size is None
+
+
+def test_a_cropped_training_gives_a_whole_model(tiny_image_path, tiny_config) -> None:  # type: ignore[no-untyped-def]
+    from models.image_io import load_image
+
+    config = dataclasses.replace(tiny_config, iters=4, iters_finest=3, crop_size=20)
+    model = train(load_image(tiny_image_path, 32), config)
+    assert model.complete and model.generate().shape == (1, 3, 24, 32)
+    assert model.config.crop_size == 20
+
+
+def test_crop_size_must_hold_a_few_receptive_fields() -> None:
+    with pytest.raises(ConfigError, match="crop_size"):
+        resolve_config("default", overrides={"crop_size": 12})
+    assert resolve_config("default", overrides={"crop_size": 0}).crop_size == 0
