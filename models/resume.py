@@ -7,6 +7,7 @@ one training at a time, and problems found before training rather than after.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
@@ -205,11 +206,21 @@ def check_memory(model: SinGAN, available: int | None = None) -> None:
     if available is None or need <= available:
         return
     h, w = model.geometry.sizes[-1]
-    channels = model.config.channels_at(model.geometry.num_scales - 1)
-    fits = max(h, w)  # the largest longer side whose estimate fits, with 10% to spare
-    while fits > 0 and _training_bytes(model.config, (round(h * fits / max(h, w)),
-                                                      round(w * fits / max(h, w))),
-                                       channels) > 0.9 * available:
-        fits -= max(1, fits // 50)
-    raise UsageError(f"--max-size {max(h, w)} needs about {need / 2**30:.1f} GiB to train but "
-                     f"{available / 2**30:.1f} GiB are available; use --max-size {fits} or less")
+    config = model.config
+    channels = config.channels_at(model.geometry.num_scales - 1)
+
+    def need_at(longest: int) -> int:
+        return _training_bytes(config, (max(1, round(h * longest / max(h, w))),
+                                        max(1, round(w * longest / max(h, w)))), channels)
+
+    # the largest longer side that fits, but not below what min_size allows
+    lowest = math.ceil(config.min_size * max(h, w) / min(h, w))
+    fits = max(h, w)
+    while fits > lowest and need_at(fits) > available:
+        fits = max(lowest, fits - max(1, fits // 50))
+    message = (f"--max-size {max(h, w)} needs about {need / 2**30:.1f} GiB to train but "
+               f"{available / 2**30:.1f} GiB are available")
+    if need_at(fits) > available:
+        raise UsageError(f"{message}; even the smallest size --min-size {config.min_size} allows "
+                         f"does not fit: free memory or lower --min-size")
+    raise UsageError(f"{message}; use --max-size {fits} or less")

@@ -1,45 +1,63 @@
-"""Rich progress for training on stderr: one bar per scale with iterations, losses and ETA."""
+"""Rich progress on stderr: a base display (train-many builds on it) and the training bars (one
+per scale with iterations, losses and ETA)."""
 
 from __future__ import annotations
 
 import time
 from types import TracebackType
+from typing import TYPE_CHECKING, Self
 
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
-from models.trainer import TrainProgress
 from singan_cli.common import err_console, say
 
+if TYPE_CHECKING:  # the CLI imports this module before it needs torch
+    from models.trainer import TrainProgress
 
-class TrainingProgress:
-    """Context manager whose instance is the trainer's progress callback."""
 
-    def __init__(self, header: str | None = None) -> None:
-        """`header`: a line said before the first report (with the scale a resume starts at)."""
-        self.header = header
+class ProgressDisplay:
+    """Rich progress bars on stderr as a context manager; plain lines from `_say` instead of
+    bars when stderr is not a terminal (logs, CI). Subclasses add the bars."""
+
+    def __init__(self, *columns: ProgressColumn) -> None:
         console = err_console()
-        self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[losses]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-            console=console, disable=not console.is_terminal)
-        self.tasks: dict[int, TaskID] = {}
-        self.started = time.perf_counter()
+        self.progress = Progress(*columns, console=console, disable=not console.is_terminal)
 
-    def __enter__(self) -> TrainingProgress:
+    def __enter__(self) -> Self:
         self.progress.start()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.progress.stop()
+
+    def _say(self, message: str) -> None:
+        if self.progress.disable:
+            say(message)
+        else:
+            self.progress.console.print(message, markup=False, highlight=False)
+
+
+class TrainingProgress(ProgressDisplay):
+    """Context manager whose instance is the trainer's progress callback."""
+
+    def __init__(self, header: str | None = None) -> None:
+        """`header`: a line said before the first report (with the scale a resume starts at)."""
+        super().__init__(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                         TextColumn("{task.fields[losses]}"), TimeElapsedColumn(),
+                         TimeRemainingColumn())
+        self.header = header
+        self.tasks: dict[int, TaskID] = {}
+        self.started = time.perf_counter()
 
     def __call__(self, event: TrainProgress) -> None:
         if self.header is not None:
@@ -58,9 +76,3 @@ class TrainingProgress:
             message = (f"scale {event.scale}/{event.num_scales - 1} ({w}x{h}) done, "
                        f"{elapsed:.1f} s so far; {losses}")
             self._say(message)
-
-    def _say(self, message: str) -> None:
-        if self.progress.disable:
-            say(message)
-        else:
-            self.progress.console.print(message, markup=False, highlight=False)

@@ -23,12 +23,12 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Annotated, Any
 
 import typer
 
 from singan_cli.common import emit, err_console, say, user_errors
+from singan_cli.progress import ProgressDisplay
 from singan_cli.train import (
     ConfigOption,
     Preset,
@@ -136,41 +136,17 @@ def assign_names(photos: Sequence[Path]) -> list[tuple[Path, str, str]]:
 # -- progress on stderr ----------------------------------------------------------------------
 
 
-class Display:
+class Display(ProgressDisplay):
     """One rich line per running photo (finished scales of all) and an overall bar, on stderr;
     plain lines instead when stderr is not a terminal (logs, CI)."""
 
     def __init__(self, total: int) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TaskID,
-            TextColumn,
-            TimeElapsedColumn,
-        )
+        from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 
-        console = err_console()
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-                                 TimeElapsedColumn(), console=console,
-                                 disable=not console.is_terminal)
+        super().__init__(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                         TextColumn("{task.fields[info]}"), TimeElapsedColumn())
         self.overall = self.progress.add_task("photos", total=total, info="")
         self.lines: dict[str, TaskID] = {}
-
-    def __enter__(self) -> Display:
-        self.progress.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.progress.stop()
-
-    def _say(self, message: str) -> None:
-        if self.progress.disable:
-            say(message)
-        else:
-            self.progress.console.print(message, markup=False, highlight=False)
 
     def submitted(self, run: PhotoRun) -> None:
         if run.name not in self.lines:
