@@ -236,10 +236,16 @@ def test_max_size_that_does_not_fit_in_memory_names_one_that_does(
         tiny_image_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from models import resume
 
-    monkeypatch.setattr(resume, "available_memory_bytes", lambda: resume.TORCH_BASE_BYTES + 5_000_000)
+    monkeypatch.setattr(resume, "available_memory_bytes", lambda: resume.TORCH_BASE_BYTES + 9_000_000)
     result = run("train", tiny_image_path, "--out", tmp_path / "m", *TINY_ARGS)
     assert result.exit_code == 2
     assert "--max-size 32 needs about" in result.stderr and "use --max-size" in result.stderr
+    # with less memory than the smallest size --min-size allows, it says so instead of advising
+    # a size that would then be refused for being below --min-size
+    monkeypatch.setattr(resume, "available_memory_bytes", lambda: resume.TORCH_BASE_BYTES + 1_000_000)
+    result = run("train", tiny_image_path, "--out", tmp_path / "m", *TINY_ARGS)
+    assert result.exit_code == 2
+    assert "even the smallest size --min-size" in result.stderr and "use --max-size" not in result.stderr
 
 
 def test_sample_into_an_unusable_folder(tiny_model_dir: Path, tmp_path: Path) -> None:
