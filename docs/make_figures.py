@@ -1,6 +1,7 @@
 """Make the README's figures from the demo model with the `singan` commands, as a user would.
 
     python docs/make_figures.py demo/model [--sr]     # after `make demo`; writes docs/*.png/gif
+    python docs/make_figures.py --large model_1000/    # docs/large_samples.jpg only
 
 Inputs for paint2image, harmonize and edit are made here from the training photo itself (a
 palette painting, a recoloured paste, a moved block), so nothing outside the project is needed.
@@ -38,11 +39,34 @@ def sheet(paths: list[Path | torch.Tensor], out: Path) -> None:
     print(out)
 
 
+def large_sheet(model_dir: Path) -> None:
+    """The photo and samples 0 and 1 of seed 0 at the model's full size, in one JPEG (a PNG of
+    three 1000 px images would be megabytes)."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        samples = singan("sample", model_dir, "-n", 2, "--seed", 0, "--out", Path(tmp_name) / "s")
+        images = [Image.open(p).convert("RGB") for p in [model_dir / "image.png", *samples]]
+        w, h = images[0].size
+        sheet_image = Image.new("RGB", (w * len(images), h))
+        for i, image in enumerate(images):
+            sheet_image.paste(image, (i * w, 0))
+        out = DOCS / "large_samples.jpg"
+        sheet_image.save(out, quality=90)
+        print(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", type=Path)
+    parser.add_argument("model", type=Path, nargs="?")
     parser.add_argument("--sr", action="store_true", help="also train an SR model (minutes)")
+    parser.add_argument("--large", type=Path, help="a 1000 px model: its photo and two samples "
+                        "at full size, side by side, as docs/large_samples.jpg")
     args = parser.parse_args()
+    if args.large:
+        large_sheet(args.large)
+    if args.model is None:
+        return
     model = load_model(args.model)
     real = model.image
     h, w = real.shape[-2:]

@@ -198,7 +198,7 @@ def build_app(ws: Workspace) -> gr.Blocks:
                         paint_start = gr.Slider(0, 1, value=1, step=1, label="Start scale")
                         paint_count = gr.Slider(1, 8, value=2, step=1, label="How many")
                         quantize = gr.Checkbox(False, label="Quantize to the palette and fine-tune "
-                                               "(slower, truer colours)")
+                                               "(slower, truer colours)", elem_id="paint-quantize")
                         paint_seed = gr.Number(0, label="Seed", precision=0)
                         with gr.Row():
                             paint_btn = gr.Button("Paint to image", variant="primary",

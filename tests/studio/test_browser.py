@@ -284,3 +284,19 @@ def test_paint_to_image_and_no_outside_requests(page: Any, server: dict[str, Any
     assert stdout[0] == server["url"]  # the URL, then the results written, on stdout
     assert any(line.endswith("results/sample_000.png") for line in stdout)
     assert "Traceback" not in (server["logs"] / "stderr.txt").read_text()
+
+
+def test_stop_a_quantized_paint(page: Any, shots: Path) -> None:
+    """With the painting of the test above: the --quantize fine-tune shows its progress and the
+    tab's Stop button ends it without a result."""
+    page.get_by_role("tab", name="Paint").click()
+    page.locator("#paint-quantize input").check()
+    page.locator("#paint-run").click()
+    page.wait_for_function("document.body.innerText.includes('fine-tuning scale')",
+                           timeout=STEP_S * 1000)
+    page.locator("#paint-stop").click()
+    page.wait_for_function("document.querySelector('#paint-status').innerText"
+                           ".startsWith('Stopped')", timeout=STEP_S * 1000)
+    page.screenshot(path=str(shots / "paint_stopped.png"), full_page=True)
+    page.locator("#paint-quantize input").uncheck()
+    assert "unexpected error" not in _errors(page)
