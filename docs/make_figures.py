@@ -40,13 +40,14 @@ def sheet(paths: list[Path | torch.Tensor], out: Path) -> None:
 
 
 def large_sheet(model_dir: Path) -> None:
-    """The photo and samples 0 and 1 of seed 0 at the model's full size, in one JPEG (a PNG of
-    three 1000 px images would be megabytes)."""
+    """Samples 0 and 1 of seed 0 at the model's full size side by side, in one JPEG (a PNG of
+    two 1000 px images would be megabytes). The photo itself is left out: the large test photos
+    are not ours to commit."""
     from PIL import Image
 
     with tempfile.TemporaryDirectory() as tmp_name:
         samples = singan("sample", model_dir, "-n", 2, "--seed", 0, "--out", Path(tmp_name) / "s")
-        images = [Image.open(p).convert("RGB") for p in [model_dir / "image.png", *samples]]
+        images = [Image.open(p).convert("RGB") for p in samples]
         w, h = images[0].size
         sheet_image = Image.new("RGB", (w * len(images), h))
         for i, image in enumerate(images):
@@ -60,8 +61,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path, nargs="?")
     parser.add_argument("--sr", action="store_true", help="also train an SR model (minutes)")
-    parser.add_argument("--large", type=Path, help="a 1000 px model: its photo and two samples "
-                        "at full size, side by side, as docs/large_samples.jpg")
+    parser.add_argument("--large", type=Path, help="a 1000 px model: two samples at full size, "
+                        "side by side, as docs/large_samples.jpg")
     args = parser.parse_args()
     if args.large:
         large_sheet(args.large)
