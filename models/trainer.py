@@ -235,6 +235,27 @@ class _ScaleTrainer:
              ) -> torch.Tensor:
         return self._generate(self.noise_amp, None, prev, window)
 
+    def run(self, progress: ProgressCallback | None, report_every: int,
+            before_step: Callable[[], object] | None = None, last_report_done: bool = False,
+            ) -> tuple[dict[str, float], list[tuple[int, dict[str, float]]]]:
+        """All `iters` steps, reporting every `report_every` and at the last one (marked
+        scale_done if `last_report_done`). Returns the last losses and the (iteration, losses)
+        log of the reports."""
+        losses: dict[str, float] = {}
+        log: list[tuple[int, dict[str, float]]] = []
+        num_scales = self.model.geometry.num_scales
+        for it in range(self.iters):
+            if before_step is not None:
+                before_step()
+            losses = self.step()
+            last = it + 1 == self.iters
+            if (it + 1) % report_every == 0 or last:
+                log.append((it + 1, losses))
+                if progress:
+                    progress(TrainProgress(self.scale, num_scales, it + 1, self.iters, self.size,
+                                           losses, scale_done=last and last_report_done))
+        return losses, log
+
     def step(self) -> dict[str, float]:
         """One iteration: d_steps discriminator steps, then g_steps generator steps."""
         dtype = self.autocast_dtype
@@ -380,22 +401,13 @@ def _train_remaining(model: SinGAN, save_dir: Path | None, progress: ProgressCal
     config = model.config
     for scale in range(model.num_trained, model.geometry.num_scales):
         started = time.perf_counter()
-        log: list[tuple[int, dict[str, float]]] = []
         # per-scale seed: a resumed training continues exactly as an uninterrupted one
         with _isolated_rng(config.seed * 1000 + scale, model.device):
             same_width = scale > 0 and config.channels_at(scale - 1) == config.channels_at(scale)
             # Warm start from the previous scale's weights when the width is unchanged (the paper).
             trainer = _ScaleTrainer(model, scale, continue_from=scale - 1 if same_width else None)
-            losses: dict[str, float] = {}
             with scale_threads(trainer.work_size, threads, model.device) as governor:
-                for it in range(trainer.iters):
-                    governor.adjust()
-                    losses = trainer.step()
-                    if (it + 1) % report_every == 0 or it + 1 == trainer.iters:
-                        log.append((it + 1, losses))
-                        if progress:
-                            progress(TrainProgress(scale, model.geometry.num_scales, it + 1,
-                                                   trainer.iters, trainer.size, losses))
+                losses, log = trainer.run(progress, report_every, before_step=governor.adjust)
         model.generators.append(trainer.generator.eval().requires_grad_(False))
         model.discriminators.append(trainer.discriminator.eval().requires_grad_(False))
         model.noise_amps.append(trainer.noise_amp)
@@ -461,12 +473,7 @@ def finetune_scale(model: SinGAN, scale: int, iters: int | None,
             trainer.prev_rec = rec_input
         if rec_target is not None:
             trainer.rec_target = rec_target
-        losses: dict[str, float] = {}
-        for it in range(trainer.iters):
-            losses = trainer.step()
-            if progress and ((it + 1) % report_every == 0 or it + 1 == trainer.iters):
-                progress(TrainProgress(scale, model.geometry.num_scales, it + 1, trainer.iters,
-                                       trainer.size, losses, scale_done=it + 1 == trainer.iters))
+        trainer.run(progress, report_every, last_report_done=True)
     model.generators[scale] = trainer.generator.eval().requires_grad_(False)
     if len(model.discriminators) > scale:
         model.discriminators[scale] = trainer.discriminator.eval().requires_grad_(False)
