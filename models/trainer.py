@@ -156,9 +156,8 @@ class _ScaleTrainer:
             self.noise_amp = config.noise_amp_weight * rmse
         # None: the scale's schedule; 0 is a real count (a fine-tune of 0 iterations is none)
         self.iters = config.iters_at(scale, model.geometry.num_scales) if iters is None else iters
-        betas = (config.beta1, 0.999)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr, betas=betas)
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr, betas=betas)
+        self.opt_g = _adam(self.generator, config, device)
+        self.opt_d = _adam(self.discriminator, config, device)
         milestone = [max(1, int(config.lr_decay_at * self.iters))]
         self.sched_g = torch.optim.lr_scheduler.MultiStepLR(self.opt_g, milestone, gamma=0.1)
         self.sched_d = torch.optim.lr_scheduler.MultiStepLR(self.opt_d, milestone, gamma=0.1)
@@ -325,6 +324,14 @@ class _ScaleTrainer:
                 reported = backward()
         optimizer.step()
         return reported
+
+
+def _adam(network: torch.nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Adam:
+    """Adam over the network's weights; the fused kernel where torch has one for the device
+    (the same update in one op for all tensors instead of a dozen ops per tensor, which the
+    small scales notice)."""
+    return torch.optim.Adam(network.parameters(), lr=config.lr, betas=(config.beta1, 0.999),
+                            fused=device.type in ("cpu", "cuda"))
 
 
 def _cut(image: torch.Tensor, top: int, left: int, height: int, width: int) -> torch.Tensor:

@@ -75,3 +75,14 @@ def test_precision_fp32_turns_autocast_off_and_bf16_forces_it() -> None:
     assert autocast_dtype("fp32", cpu) is None
     assert autocast_dtype("bf16", cpu) == torch.bfloat16
     assert autocast_dtype("auto", torch.device("meta")) is None  # no native bf16 known: fp32
+
+
+def test_training_uses_the_fused_adam_on_the_cpu(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    from models.trainer import _ScaleTrainer
+
+    trainer = _ScaleTrainer(tiny_model, 1, iters=1)
+    assert trainer.opt_g.defaults["fused"] and trainer.opt_d.defaults["fused"]
+    before = [p.clone() for p in trainer.generator.parameters()]
+    trainer.step()
+    assert any(not torch.equal(a, b) for a, b in zip(before, trainer.generator.parameters(),
+                                                     strict=True))
