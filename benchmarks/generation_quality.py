@@ -62,7 +62,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=16)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    threads = max(1, (os.cpu_count() or 1) // args.jobs)
+    # OMP_NUM_THREADS, when set, caps every job (two evaluations sharing the machine)
+    threads = int(os.environ.get("OMP_NUM_THREADS") or 0) or max(1, (os.cpu_count() or 1) // args.jobs)
     with ThreadPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(lambda p: run_one(p, args, threads), args.photos))
 
