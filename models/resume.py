@@ -172,12 +172,13 @@ def estimate_training_bytes(model: SinGAN) -> int:
     """Peak memory of training the finest scale, from its size, crop window and width.
 
     One forward pass keeps num_layers x 3 tensors (conv, norm, activation) of channels x h x w
-    floats; a training step holds about 5 passes' worth at its peak, over the crop window when
-    the scale is cropped. Drawing a random coarser image (no gradients) holds about 3 tensors of
+    floats; a training step holds about 6 passes' worth at its peak (the D steps keep the graph
+    of the fake the first G step trains through), over the crop window when the scale is
+    cropped. Drawing a random coarser image (no gradients) holds about 3 tensors of
     the whole scale; a cropped scale also keeps its pool of FAKE_POOL whole-size images.
-    Calibrated on peak RSS here (two steps of the finest scale, without crops): default preset
-    250x167 0.66 GiB (estimate 0.78), 500x333 1.73 GiB (1.94), paper preset 250x167 0.93 GiB
-    (1.20): 12-29% to spare.
+    Calibrated on peak RSS (two steps of the finest scale, without crops): default preset
+    250x167 0.74 GiB (estimate 0.88), 500x333 1.92 GiB (2.31), paper preset 250x167 1.23 GiB
+    (1.39): 13-20% to spare.
     """
     h, w = model.geometry.sizes[-1]
     return _training_bytes(model.config, (h, w), model.config.channels_at(model.geometry.num_scales - 1))
@@ -194,7 +195,7 @@ def _training_bytes(cfg: TrainConfig, size: tuple[int, int], channels: int) -> i
     per_pass = cfg.num_layers * 3 * channels * (wh + pad) * (ww + pad) * 4
     drawing = 3 * channels * (h + pad) * (w + pad) * 4
     pool = FAKE_POOL * 3 * h * w * 4 if cropped else 0
-    return 5 * per_pass + drawing + pool + TORCH_BASE_BYTES
+    return 6 * per_pass + drawing + pool + TORCH_BASE_BYTES
 
 
 def check_memory(model: SinGAN, available: int | None = None) -> None:

@@ -11,9 +11,10 @@ that loads after every finished scale. Training never touches torch's global ran
 
 Per scale n (0 = coarsest): G_n and D_n start from scale n-1's weights when the width is
 unchanged; noise_amp[n] = noise_amp_weight * RMSE(real_n, up(rec_{n-1})) (1 at n = 0); each
-iteration draws a fresh fake input from the frozen scales, runs `d_steps` discriminator steps and
-`g_steps` generator steps (adversarial + rec_weight * MSE of the reconstruction). Every step
-recomputes the fake with the current weights.
+iteration draws a fresh fake input from the frozen scales and one fake from it, runs `d_steps`
+discriminator steps on that fake and `g_steps` generator steps (adversarial + rec_weight * MSE of
+the reconstruction); the first G step backpropagates through that same fake (as the official
+code does), later ones make new fakes.
 """
 
 from __future__ import annotations
@@ -274,16 +275,21 @@ class _ScaleTrainer:
         real = self.real if window is None else _cut(self.real, *window)
         rec_target = self.rec_target if window is None else _cut(self.rec_target, *window)
 
+        # One fake per iteration, with G's graph: the D steps judge it detached, and the first
+        # G step (G's weights are still those that made it) backpropagates through it instead
+        # of running G once more. A repeated or retried G step makes a fresh one.
+        first_fake = [self.fake(prev, window)]
+        fake_for_d = first_fake[0].detach()
+
         def d_loss_fn() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-            with torch.no_grad():
-                fake = self.fake(prev, window)
-            loss = discriminator_loss(config.loss, d(real), d(fake))
+            loss = discriminator_loss(config.loss, d(real), d(fake_for_d))
             if config.loss == "wgan-gp" and config.gp_weight > 0:
-                loss = loss + config.gp_weight * gradient_penalty(d, real, fake)
+                loss = loss + config.gp_weight * gradient_penalty(d, real, fake_for_d)
             return loss, {"d": loss}
 
         def g_loss_fn() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-            adv = generator_loss(config.loss, d(self.fake(prev, window)))
+            fake = first_fake.pop() if first_fake else self.fake(prev, window)
+            adv = generator_loss(config.loss, d(fake))
             rec_out = self._generate(self.noise_amp, self.rec_noise, self.prev_rec, window)
             rec = F.mse_loss(rec_out, rec_target)
             return adv + config.rec_weight * rec, {"g_adv": adv, "rec": rec}

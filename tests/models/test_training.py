@@ -86,3 +86,26 @@ def test_training_uses_the_fused_adam_on_the_cpu(tiny_model) -> None:  # type: i
     trainer.step()
     assert any(not torch.equal(a, b) for a, b in zip(before, trainer.generator.parameters(),
                                                      strict=True))
+
+
+def test_one_fake_per_iteration_serves_the_d_steps_and_the_first_g_step(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    """G runs once for the fake the D steps judge and the first G step trains through, then
+    once per later G step, plus once per G step for the reconstruction."""
+    import dataclasses
+
+    from models.trainer import _ScaleTrainer
+
+    for g_steps in (1, 2, 3):
+        config = dataclasses.replace(tiny_model.config, d_steps=2, g_steps=g_steps,
+                                     precision="fp32")
+        model = dataclasses.replace(tiny_model, config=config)
+        model.generators, model.discriminators = list(tiny_model.generators), list(
+            tiny_model.discriminators)
+        trainer = _ScaleTrainer(model, 1, iters=6)
+        calls: list[int] = []
+        trainer.generator.register_forward_pre_hook(lambda *_, calls=calls: calls.append(1))
+        before = [p.clone() for p in trainer.generator.parameters()]
+        trainer.step()
+        assert len(calls) == 2 * g_steps  # before: d_steps + 2 * g_steps
+        assert any(not torch.equal(a, b) for a, b in zip(before, trainer.generator.parameters(),
+                                                         strict=True))
