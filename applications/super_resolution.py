@@ -67,7 +67,9 @@ def super_resolve(model: SinGAN, factor: float, seed: int | None = 0,
         raise ValueError("factor must be > 1")
     out = model.image if image is None else image.to(model.device)
     height, width = out.shape[-2:]
-    steps = sr_steps(factor, model.geometry.scale_factor)
+    # a one-scale model has no ratio between scales (r = 1): step by the ratio it asked for
+    ratio = model.geometry.scale_factor if model.geometry.num_scales > 1 else model.config.scale_factor
+    steps = sr_steps(factor, ratio)
     step = factor ** (1 / steps)
     finest = model.generators[-1]
     amp = model.noise_amps[-1]

@@ -27,6 +27,19 @@ def test_sr_steps_and_config() -> None:
     assert sr_config(TrainConfig(rec_weight=5), (30, 40), frozenset({"rec_weight"})).rec_weight == 5
 
 
+def test_sr_with_a_one_scale_model_steps_by_the_ratio_it_asked_for(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    """A model of one scale has r = 1 (no ratio between scales): SR divided by log(1)."""
+    import dataclasses
+
+    from models.geometry import Geometry
+
+    one = dataclasses.replace(tiny_model, geometry=Geometry(sizes=(tiny_model.geometry.sizes[-1],),
+                                                            scale_factor=1.0))
+    assert one.geometry.num_scales == 1
+    big = super_resolve(one, 2.0)
+    assert big.shape == (1, 3, 48, 64)
+
+
 def test_sr_adds_detail_on_top_of_bicubic(tiny_model) -> None:  # type: ignore[no-untyped-def]
     from models.geometry import resize
 
