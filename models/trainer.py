@@ -199,15 +199,7 @@ class _ScaleTrainer:
 
     def _window(self) -> tuple[int, int, int, int] | None:
         """A random crop (top, left, height, width) for this step; None: the whole image."""
-        if self.window_size is None:
-            return None
-        (h, w), (ch, cw) = self.size, self.window_size
-        # a corner drawn from [-(ch - 1), h - 1] and clamped into the image: every pixel, the
-        # borders too, is then in a window equally often (a corner drawn from [0, h - ch] would
-        # show the border rows ch times less often than the middle ones)
-        top = min(max(int(torch.randint(-(ch - 1), h, ())), 0), h - ch)
-        left = min(max(int(torch.randint(-(cw - 1), w, ())), 0), w - cw)
-        return top, left, ch, cw
+        return None if self.window_size is None else random_window(self.size, self.window_size)
 
     def _generate(self, noise_amp: float, noise: torch.Tensor | None, prev: torch.Tensor,
                   window: tuple[int, int, int, int] | None) -> torch.Tensor:
@@ -338,6 +330,19 @@ def _adam(network: torch.nn.Module, config: TrainConfig, device: torch.device) -
     small scales notice)."""
     return torch.optim.Adam(network.parameters(), lr=config.lr, betas=(config.beta1, 0.999),
                             fused=device.type in ("cpu", "cuda"))
+
+
+def random_window(size: tuple[int, int], window: tuple[int, int]) -> tuple[int, int, int, int]:
+    """A random (top, left, height, width) of `window`'s size inside an image of `size` (h, w).
+
+    The corner is drawn from [-(height - 1), h - 1] and clamped into the image: the border rows
+    are then in a window as often as the middle ones, and no row more than twice as often (a
+    corner drawn from [0, h - height] would show the border rows `height` times less often).
+    """
+    (h, w), (height, width) = size, window
+    top = min(max(int(torch.randint(-(height - 1), h, ())), 0), h - height)
+    left = min(max(int(torch.randint(-(width - 1), w, ())), 0), w - width)
+    return top, left, height, width
 
 
 def _cut(image: torch.Tensor, top: int, left: int, height: int, width: int) -> torch.Tensor:

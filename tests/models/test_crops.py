@@ -17,6 +17,7 @@ from models.trainer import (
     _padded_window,
     _ScaleTrainer,
     new_model,
+    random_window,
     train,
     window_size,
 )
@@ -99,3 +100,15 @@ def test_crop_size_must_hold_a_few_receptive_fields() -> None:
     with pytest.raises(ConfigError, match="crop_size"):
         resolve_config("default", overrides={"crop_size": 12})
     assert resolve_config("default", overrides={"crop_size": 0}).crop_size == 0
+
+
+def test_random_windows_cover_the_border_as_often_as_the_middle() -> None:
+    torch.manual_seed(0)
+    counts = torch.zeros(12, 40)
+    for _ in range(20000):
+        top, left, h, w = random_window((12, 40), (4, 6))
+        assert 0 <= top <= 12 - h and 0 <= left <= 40 - w and (h, w) == (4, 6)
+        counts[top:top + h, left:left + w] += 1
+    rows, middle = counts[:, 16:24].mean(dim=1), counts[5:7, 16:24].mean()
+    assert abs(rows[0] / middle - 1) < 0.1 and abs(rows[-1] / middle - 1) < 0.1
+    assert rows.max() < 2 * middle
