@@ -46,17 +46,29 @@ def test_training_progress_reports_every_scale(tiny_image_path, tiny_config) -> 
     assert all({"d", "g_adv", "rec"} <= set(e.losses) for e in events)
 
 
-def test_a_bf16_step_with_a_nonfinite_gradient_is_redone_in_fp32(tiny_model) -> None:  # type: ignore[no-untyped-def]
-    """oneDNN's bf16 weight gradients are now and then NaN; such a step is recomputed in fp32."""
+def _with_config(model, **changes):  # type: ignore[no-untyped-def]
+    """A copy of the trained model with config fields changed (its own network lists, so the
+    shared fixture is never altered)."""
     import dataclasses
 
+    copy = dataclasses.replace(model, config=dataclasses.replace(model.config, **changes))
+    copy.generators, copy.discriminators = list(model.generators), list(model.discriminators)
+    return copy
+
+
+def _step_moves_the_generator(trainer) -> bool:  # type: ignore[no-untyped-def]
+    """Run one training step; True when it changed any of the generator's weights."""
+    before = [p.clone() for p in trainer.generator.parameters()]
+    trainer.step()
+    return any(not torch.equal(a, b) for a, b in zip(before, trainer.generator.parameters(),
+                                                     strict=True))
+
+
+def test_a_bf16_step_with_a_nonfinite_gradient_is_redone_in_fp32(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    """oneDNN's bf16 weight gradients are now and then NaN; such a step is recomputed in fp32."""
     from models.trainer import _ScaleTrainer
 
-    model = dataclasses.replace(tiny_model, config=dataclasses.replace(tiny_model.config,
-                                                                       precision="bf16"))
-    model.discriminators = list(tiny_model.discriminators)
-    model.generators = list(tiny_model.generators)
-    trainer = _ScaleTrainer(model, 1, iters=2)
+    trainer = _ScaleTrainer(_with_config(tiny_model, precision="bf16"), 1, iters=2)
     assert trainer.autocast_dtype == torch.bfloat16
     poisoned = next(trainer.discriminator.parameters())
     # NaN gradient whenever bf16 autocast is on (the bug), a clean one in fp32
@@ -82,30 +94,18 @@ def test_training_uses_the_fused_adam_on_the_cpu(tiny_model) -> None:  # type: i
 
     trainer = _ScaleTrainer(tiny_model, 1, iters=1)
     assert trainer.opt_g.defaults["fused"] and trainer.opt_d.defaults["fused"]
-    before = [p.clone() for p in trainer.generator.parameters()]
-    trainer.step()
-    assert any(not torch.equal(a, b) for a, b in zip(before, trainer.generator.parameters(),
-                                                     strict=True))
+    assert _step_moves_the_generator(trainer)
 
 
 def test_one_fake_per_iteration_serves_the_d_steps_and_the_first_g_step(tiny_model) -> None:  # type: ignore[no-untyped-def]
     """G runs once for the fake the D steps judge and the first G step trains through, then
     once per later G step, plus once per G step for the reconstruction."""
-    import dataclasses
-
     from models.trainer import _ScaleTrainer
 
     for g_steps in (1, 2, 3):
-        config = dataclasses.replace(tiny_model.config, d_steps=2, g_steps=g_steps,
-                                     precision="fp32")
-        model = dataclasses.replace(tiny_model, config=config)
-        model.generators, model.discriminators = list(tiny_model.generators), list(
-            tiny_model.discriminators)
+        model = _with_config(tiny_model, d_steps=2, g_steps=g_steps, precision="fp32")
         trainer = _ScaleTrainer(model, 1, iters=6)
         calls: list[int] = []
         trainer.generator.register_forward_pre_hook(lambda *_, calls=calls: calls.append(1))
-        before = [p.clone() for p in trainer.generator.parameters()]
-        trainer.step()
+        assert _step_moves_the_generator(trainer)
         assert len(calls) == 2 * g_steps  # before: d_steps + 2 * g_steps
-        assert any(not torch.equal(a, b) for a, b in zip(before, trainer.generator.parameters(),
-                                                         strict=True))
