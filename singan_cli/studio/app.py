@@ -26,11 +26,12 @@ from models.errors import SinganError
 from singan_cli.studio import handlers as h
 from singan_cli.studio.workspace import Workspace
 
-TRAINING_QUEUE = "training"  # Train, Resume and SR: one training at a time, the others wait
-# The trainings stream their own status line; Gradio's full pending display (a pulsing border
-# over the outputs) keeps the browser redrawing, on the cores the training runs on.
-# "minimal" keeps the queue position and the timer.
-STREAMED_PROGRESS = "minimal"
+# The event settings of Train, Resume and SR: one training at a time, the others wait in one
+# queue. They stream their own status line; Gradio's full pending display (a pulsing border over
+# the outputs) keeps the browser redrawing, on the cores the training runs on, while "minimal"
+# keeps the queue position and the timer.
+TRAINING_EVENT: dict[str, Any] = {"concurrency_id": "training", "concurrency_limit": 1,
+                                  "show_progress": "minimal"}
 STOPPED = "Stopped: the fine-tune was cancelled and nothing was written."
 MASK_BRUSH = ("#ff00ff", 0.6)  # see-through magenta: the image stays visible under the mask
 
@@ -374,11 +375,8 @@ def build_app(ws: Workspace) -> gr.Blocks:
 
         train_btn.click(guard(on_train), [photo, name, preset, max_size, iters, iters_finest,
                                             force],
-                        [status, previews, model], concurrency_id=TRAINING_QUEUE,
-                        concurrency_limit=1, show_progress=STREAMED_PROGRESS)
-        resume_btn.click(guard(on_resume), model, [status, previews, model],
-                         concurrency_id=TRAINING_QUEUE, concurrency_limit=1,
-                         show_progress=STREAMED_PROGRESS)
+                        [status, previews, model], **TRAINING_EVENT)
+        resume_btn.click(guard(on_resume), model, [status, previews, model], **TRAINING_EVENT)
         stop_btn.click(control.request_stop, None, status, queue=False)
 
         def on_sample(path: str | None, n: float, start: float, sh: float, sv: float,
@@ -471,7 +469,6 @@ def build_app(ws: Workspace) -> gr.Blocks:
                     yield update.text, gr.skip(), gr.skip()
 
         sr_btn.click(guard(on_sr), [sr_photo, factor, sr_iters, detail], [sr_status, before, after],
-                     concurrency_id=TRAINING_QUEUE, concurrency_limit=1,
-                     show_progress=STREAMED_PROGRESS)
+                     **TRAINING_EVENT)
         sr_stop.click(control.request_stop, None, sr_status, queue=False)
     return demo
