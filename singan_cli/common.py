@@ -41,6 +41,8 @@ DeviceOption = Annotated[Device, typer.Option(help="Where to run: auto = cuda, t
 SeedOption = Annotated[int | None, typer.Option(help="Same seed, same result; without it a fresh "
                                                 "seed is drawn and printed on stderr.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace existing output files.")]
+MaskOption = Annotated[Path, typer.Option("--mask", "-m", help="White where the image was "
+                                          "changed (any image; JPEG is fine).")]
 
 
 @cache

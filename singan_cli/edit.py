@@ -15,6 +15,7 @@ from singan_cli.common import (
     Device,
     DeviceOption,
     ForceOption,
+    MaskOption,
     SeedOption,
     emit,
     pick_device,
@@ -22,7 +23,6 @@ from singan_cli.common import (
     refuse_existing,
     user_errors,
 )
-from singan_cli.harmonize import MaskOption
 
 
 def edit_command(

@@ -14,6 +14,7 @@ from singan_cli.common import (
     Device,
     DeviceOption,
     ForceOption,
+    MaskOption,
     SeedOption,
     emit,
     pick_device,
@@ -21,9 +22,6 @@ from singan_cli.common import (
     refuse_existing,
     user_errors,
 )
-
-MaskOption = Annotated[Path, typer.Option("--mask", "-m", help="White where the image was "
-                                          "changed (any image; JPEG is fine).")]
 
 
 def harmonize_command(

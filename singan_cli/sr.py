@@ -30,14 +30,14 @@ from singan_cli.common import (
     say,
     user_errors,
 )
-from singan_cli.train import (
+from singan_cli.training_flags import (
     ConfigOption,
     Preset,
-    run_training,
     sets_key,
     training_overrides,
     with_training_flags,
 )
+from singan_cli.training_run import run_training
 
 SR_FILE = "sr.yaml"
 # settings that may differ when an SR model is reused: where it runs, and the seed (on reuse

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import signal
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -29,7 +28,7 @@ import typer
 
 from singan_cli.common import emit, err_console, say, user_errors
 from singan_cli.progress import ProgressDisplay
-from singan_cli.train import (
+from singan_cli.training_flags import (
     ConfigOption,
     Preset,
     PresetOption,
@@ -37,6 +36,7 @@ from singan_cli.train import (
     training_overrides,
     with_training_flags,
 )
+from singan_cli.training_run import sigterm_as_interrupt
 
 INDEX_FILE = "index.json"
 INSTALL_HINT = "singan train-many needs Ray: pip install 'singan-cli[cluster]'"
@@ -289,8 +289,8 @@ class Driver:
         from models.image_io import load_image
         from models.resume import TrainingLock, prepare_output
         from models.trainer import new_model
-        from singan_cli.train import saved_seed
         from singan_cli.train_task import read_files
+        from singan_cli.training_flags import saved_seed
 
         config = self.config
         if self.fresh_seeds:  # as `singan train`: the saved seed to resume, else a fresh one
@@ -520,10 +520,6 @@ def print_table(runs: Sequence[PhotoRun], title: str) -> None:
             say(f"{run.name}: {run.note}")
 
 
-def _raise_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops like Ctrl-C: finished scales are kept
-
-
 def connect(address: str | None) -> bool:
     """Initialise Ray (a new local instance, or the cluster at `address`); True if this call
     started it (and so should shut it down)."""
@@ -602,15 +598,14 @@ def train_many_command(
             if run.note:
                 say(f"{run.photo}: {run.note}")
         started: list[bool] = []
-        previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
         begin = time.perf_counter()
         try:
             driver = Driver(runs, out, cfg, cpus_per_model, gpus_per_model, max_retries, force,
                             fresh_seeds=not seed_given,
                             connect=lambda: started.append(connect(address)))
-            driver.run()
+            with sigterm_as_interrupt():
+                driver.run()
         finally:
-            signal.signal(signal.SIGTERM, previous_sigterm)
             if any(started):
                 import ray
 
