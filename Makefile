@@ -4,6 +4,7 @@ VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo
+MIN_PYTHON := $(shell sed -n 's/^requires-python = ">=\([0-9.]*\)"/\1/p' pyproject.toml)
 
 .PHONY: install test lint fmt demo bench clean
 
@@ -19,8 +20,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 install: $(VENV)/.installed
 
+# vermin: every module must run on the lowest Python that pyproject.toml's requires-python claims
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/vermin --quiet --violations --eval-annotations --no-tips --target=$(MIN_PYTHON)- singan_cli models applications benchmarks tests
 
 fmt: install
 	$(BIN)/ruff check --fix .

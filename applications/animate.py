@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 import torch
 
+from models.seeds import Purpose, fresh_seed, seeded_generator
 from models.singan import SinGAN
 
 
@@ -38,9 +39,10 @@ def noise_walk(center: torch.Tensor, num_frames: int, alpha: float, beta: float,
 def animate(model: SinGAN, num_frames: int = 100, alpha: float = 0.1, beta: float = 0.9,
             start_scale: int = 0, loop: bool = False, seed: int | None = 0,
             on_frame: Callable[[int], None] | None = None) -> Iterator[torch.Tensor]:
-    """Yield `num_frames` frames, each 1x3xHxW in [-1, 1] at the model's size."""
+    """Yield `num_frames` frames, each 1x3xHxW in [-1, 1] at the model's size. The same seed
+    gives the same clip; seed None a new one each call."""
     model.check_scale(start_scale)
-    gen = torch.Generator().manual_seed(seed) if seed is not None else torch.Generator()
+    gen = seeded_generator(fresh_seed() if seed is None else seed, Purpose.ANIMATE)
     assert model.z_rec is not None
     centers = [model.z_rec.cpu()] + [torch.zeros(1, 3, *size)
                                      for size in model.geometry.sizes[1: model.num_trained]]

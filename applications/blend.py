@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from models.geometry import resize
+from models.seeds import Purpose, fresh_seed
 from models.singan import SinGAN
 from models.trainer import ProgressCallback, finetune_scale
 
@@ -41,9 +42,6 @@ class MaskShape:
 
 HARMONIZE_MASK = MaskShape(radius=7, sigma=5)  # the paper's harmonization mask
 EDIT_MASK = MaskShape(radius=20, sigma=5)  # the paper's editing mask: edits leave wider seams
-# this project's earlier masks (3 / 7 px squares at the default 250 px size), kept as options
-NARROW_HARMONIZE_MASK = MaskShape(radius=3, sigma=1.5, disk=False)
-NARROW_EDIT_MASK = MaskShape(radius=7, sigma=3.5, disk=False)
 
 
 def default_start_scale(model: SinGAN, scales_below_finest: int) -> int:
@@ -123,7 +121,8 @@ def harmonize(model: SinGAN, pasted: torch.Tensor, mask: torch.Tensor, start_sca
     """
     model.check_scale(start_scale)
     if finetune_iters > 0:
-        _finetune_on(model, pasted, start_scale, finetune_iters, seed or 0, progress)
+        _finetune_on(model, pasted, start_scale, finetune_iters,
+                     fresh_seed() if seed is None else seed, progress)
     return _inject_and_blend(model, pasted, mask, start_scale, mask_shape, soften_paste, seed)
 
 
@@ -145,8 +144,9 @@ def _finetune_on(model: SinGAN, pasted: torch.Tensor, start_scale: int, iters: i
         if scale == start_scale:
             prev = resize(full, sizes[scale])
         else:
-            prev = resize(model.generate(start_scale=start_scale, init=full, stop_scale=scale - 1),
-                          sizes[scale])
+            noise = model.draw_noise(seed=seed, index=scale, purpose=Purpose.FINETUNE_INPUT)
+            prev = resize(model.generate(start_scale=start_scale, init=full, noise=noise,
+                                         stop_scale=scale - 1), sizes[scale])
         finetune_scale(model, scale, iters, fake_input=lambda prev=prev: prev, rec_input=prev,
-                       rec_target=resize(full, sizes[scale]).clamp(-1, 1), seed=seed + scale,
+                       rec_target=resize(full, sizes[scale]).clamp(-1, 1), seed=seed,
                        progress=progress)

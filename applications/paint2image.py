@@ -15,6 +15,7 @@ import torch
 from applications.blend import coarse_input
 from applications.palette import kmeans_palette, quantize
 from models.geometry import resize
+from models.seeds import fresh_seed
 from models.singan import SinGAN
 from models.trainer import ProgressCallback, finetune_scale
 
@@ -41,7 +42,7 @@ def paint_to_image(model: SinGAN, painting: torch.Tensor, start_scale: int = 1, 
     model.check_scale(start_scale)
     init = painting_input(model, painting, start_scale)
     if quantize_colors > 0:
-        palette = kmeans_palette(model.image, quantize_colors, seed=seed or 0)
+        palette = kmeans_palette(model.image, quantize_colors)
         init = quantize(init, palette)
         size = model.geometry.sizes[start_scale]
         rec_input = quantize(painting_input(model, model.image, start_scale), palette)
@@ -55,7 +56,8 @@ def paint_to_image(model: SinGAN, painting: torch.Tensor, start_scale: int = 1, 
 
         if finetune_iters != 0:
             finetune_scale(model, start_scale, finetune_iters, quantized_random_input,
-                           rec_input=rec_input, seed=seed or 0, fresh=retrain, progress=progress)
+                           rec_input=rec_input, seed=fresh_seed() if seed is None else seed,
+                           fresh=retrain, progress=progress)
     outputs = []
     for i in range(count):
         noise = model.draw_noise(seed=seed, index=i)

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import torch
 
+from models.seeds import Purpose, seeded_generator
 
-def kmeans_palette(image: torch.Tensor, num_colors: int = 5, iters: int = 30,
-                   seed: int = 0) -> torch.Tensor:
+
+def kmeans_palette(image: torch.Tensor, num_colors: int = 5, iters: int = 30) -> torch.Tensor:
     """K-means (k-means++ init) on the pixels of a 1x3xHxW image in [-1, 1].
 
-    Runs on the image's device; the random picks come from a CPU generator (torch has no
-    generator that works on every device), so a seed picks the same centres on CPU and GPU.
+    The palette belongs to the image, not to a run: its random picks come from one fixed stream
+    (models/seeds.py), the same for every seed, so the studio's paint canvas shows the colours
+    `paint2image --quantize` maps to. The stream is a CPU generator (torch has none that works
+    on every device), so CPU and GPU pick the same centres.
     Returns Kx3 centres on the image's device (K <= num_colors: fewer for an image with fewer
     distinct colours).
     """
     pixels = image[0].reshape(3, -1).T.float()
-    gen = torch.Generator().manual_seed(seed)
+    gen = seeded_generator(0, Purpose.PALETTE)
     first = torch.randint(len(pixels), (1,), generator=gen).to(pixels.device)
     centers = pixels[first]
     while len(centers) < num_colors:  # k-means++: far pixels are likelier next centres

@@ -23,6 +23,7 @@ import torch
 
 from models.config import TrainConfig, validate
 from models.geometry import resize
+from models.seeds import Purpose, seeded_generator
 from models.singan import SinGAN
 
 SR_SCALE_FACTOR = 2 ** (-1 / 3)
@@ -73,7 +74,7 @@ def super_resolve(model: SinGAN, factor: float, seed: int | None = 0,
     step = factor ** (1 / steps)
     finest = model.generators[-1]
     amp = model.noise_amps[-1]
-    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    gen = seeded_generator(seed, Purpose.SUPER_RESOLUTION) if seed is not None else None
     for i in range(1, steps + 1):
         scale = factor if i == steps else step ** i
         size = (round(height * scale), round(width * scale))

@@ -40,9 +40,10 @@ from torch.utils.flop_counter import flop_registry
 
 from applications.animate import animate
 from models.config import resolve_config
+from models.devices import autocast_dtype
 from models.image_io import load_image
 from models.threads import scale_threads
-from models.trainer import _ScaleTrainer, autocast_dtype, new_model, train
+from models.trainer import ScaleTrainer, new_model, train
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REFERENCE = ROOT.parent / "shared" / "bench" / "reference_iteration.py"
@@ -91,14 +92,14 @@ def matmul_peak(dtype: torch.dtype = torch.float32, size: int = 2048, repeats: i
     return 2 * size ** 3 / best / 1e9
 
 
-def paper_trainer(height: int, width: int, precision: str = "auto") -> _ScaleTrainer:
+def paper_trainer(height: int, width: int, precision: str = "auto") -> ScaleTrainer:
     """This project's trainer at one scale with the paper preset (width 32)."""
     config = resolve_config("paper", overrides={"device": "cpu", "max_size": max(height, width),
                                                 "min_size": min(height, width),
                                                 "precision": precision})
     torch.manual_seed(0)
     model = new_model(torch.rand(1, 3, height, width) * 2 - 1, config)
-    return _ScaleTrainer(model, 0)
+    return ScaleTrainer(model, 0)
 
 
 class FlopCount(TorchDispatchMode):
@@ -150,7 +151,7 @@ class Rows(list):  # type: ignore[type-arg]
             print(f"{key:<{width}}  {value}")
 
 
-def step_ms(trainer: _ScaleTrainer, steps: int) -> float:
+def step_ms(trainer: ScaleTrainer, steps: int) -> float:
     """Median ms per training step of `trainer` (after one warm-up step), with the thread count
     the trainer would choose (and re-choose) for it."""
     with scale_threads(trainer.work_size) as governor:
@@ -171,11 +172,11 @@ def busy_rows(image_path: Path, rows: Rows, steps: int) -> None:
     model = new_model(image, config)
     # frozen coarser scales only feed the fake input; untrained ones cost the same
     for n in range(model.geometry.num_scales - 1):
-        model.generators.append(_ScaleTrainer(model, n).generator.eval().requires_grad_(False))
+        model.generators.append(ScaleTrainer(model, n).generator.eval().requires_grad_(False))
         model.noise_amps.append(0.1)
 
     def per_scale() -> list[float]:
-        return [step_ms(_ScaleTrainer(model, n), steps) for n in range(model.geometry.num_scales)]
+        return [step_ms(ScaleTrainer(model, n), steps) for n in range(model.geometry.num_scales)]
 
     alone = per_scale()
     with tempfile.TemporaryDirectory() as scratch:

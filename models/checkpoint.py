@@ -43,7 +43,7 @@ from models.config import (
     config_from_dict,
     validate,
 )
-from models.errors import ConfigError, ImageError, ModelDirError
+from models.errors import ConfigError, Fix, ImageError, ModelDirError
 from models.geometry import Geometry
 from models.image_io import atomic_write, image_grid, load_image, save_image
 from models.networks import Discriminator, Generator
@@ -135,15 +135,14 @@ def write_preview(model: SinGAN, directory: Path, count: int = 4, seed: int = 0)
 
 def _read_summary(directory: Path) -> dict[str, Any]:
     if not directory.exists():
-        raise ModelDirError(f"{directory}: model directory not found (train one with "
-                            f"`singan train IMAGE --out {directory}`)")
+        raise ModelDirError("model directory not found", path=directory, fix=Fix.TRAIN_MODEL)
     if not directory.is_dir():
-        raise ModelDirError(f"{directory}: is a file, expected a model directory made by "
-                            f"`singan train`")
+        raise ModelDirError("is a file, expected a model directory", path=directory,
+                            fix=Fix.TRAIN_MODEL)
     config_path = directory / CONFIG_FILE
     if not config_path.exists():
-        raise ModelDirError(f"{directory}: not a singan model directory ({CONFIG_FILE} is "
-                            f"missing); train one with `singan train IMAGE --out {directory}`")
+        raise ModelDirError(f"not a singan model directory ({CONFIG_FILE} is missing)",
+                            path=directory, fix=Fix.TRAIN_MODEL)
     try:
         summary = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
@@ -398,9 +397,8 @@ def load_model(directory: Path, device: str | torch.device = "cpu",
                                  spectral_norm=architecture["spectral_norm"],
                                  coarse_noise=architecture["coarse_noise"])
     if not scales and not allow_empty:
-        raise ModelDirError(f"{directory}: no finished scale yet (training was stopped during "
-                            f"the first scale); continue it with `singan train IMAGE --out "
-                            f"{directory} --resume`")
+        raise ModelDirError("no finished scale yet (training was stopped during the first scale)",
+                            path=directory, fix=Fix.RESUME_TRAINING)
     try:
         image = load_image(directory / IMAGE_FILE).to(device)
     except ImageError as exc:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from models.errors import ImageError
+from models.errors import Fix, ImageError
 
 
 def capped_size(height: int, width: int, max_size: int) -> tuple[int, int]:
@@ -46,8 +46,7 @@ class Geometry:
         if short < min_size:
             raise ImageError(
                 f"image is {width}x{height} px after capping at max_size {max_size}; the shorter "
-                f"side must be at least min_size = {min_size} px (use a larger image, or lower "
-                f"--min-size)")
+                f"side must be at least min_size = {min_size} px", fix=Fix.LARGER_IMAGE_OR_MIN_SIZE)
         steps = math.ceil(math.log(min_size / short) / math.log(requested_factor)) if short > min_size else 0
         factor = (min_size / short) ** (1 / steps) if steps else 1.0
         sizes = []

@@ -54,9 +54,9 @@ def read_rgb(path: Path, max_size: int | None = None, notes: list[str] | None = 
     """
     path = Path(path)
     if not path.exists():
-        raise ImageError(f"{path}: file not found")
+        raise ImageError("file not found", path=path)
     if path.is_dir():
-        raise ImageError(f"{path}: is a directory, expected an image file")
+        raise ImageError("is a directory, expected an image file", path=path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -70,20 +70,20 @@ def read_rgb(path: Path, max_size: int | None = None, notes: list[str] | None = 
                 im = ImageOps.exif_transpose(opened)
                 rgb = _to_rgb(im)
     except FileNotFoundError:
-        raise ImageError(f"{path}: file not found") from None
+        raise ImageError("file not found", path=path) from None
     except PermissionError:
-        raise ImageError(f"{path}: permission denied (check the file's permissions)") from None
+        raise ImageError("permission denied (check the file's permissions)", path=path) from None
     except UnidentifiedImageError:
-        raise ImageError(f"{path}: not an image file Pillow can read (use PNG or JPEG)") from None
+        raise ImageError("not an image file Pillow can read (use PNG or JPEG)", path=path) from None
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise ImageError(f"{path}: image is too large to open safely (more than "
-                         f"{Image.MAX_IMAGE_PIXELS} pixels); downscale it first") from None
+        raise ImageError(f"image is too large to open safely (more than "
+                         f"{Image.MAX_IMAGE_PIXELS} pixels); downscale it first", path=path) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageError(f"{path}: cannot decode image, the file is damaged or truncated "
-                         f"({_one_line(exc)}); re-export it as PNG or JPEG") from None
+        raise ImageError(f"cannot decode image, the file is damaged or truncated "
+                         f"({_one_line(exc)}); re-export it as PNG or JPEG", path=path) from None
     except Exception as exc:  # decoders of damaged files raise all sorts (struct.error, ...)
-        raise ImageError(f"{path}: cannot decode image, the file is damaged "
-                         f"({type(exc).__name__}: {_one_line(exc)}); re-export it as PNG or JPEG") from None
+        raise ImageError(f"cannot decode image, the file is damaged ({type(exc).__name__}: "
+                         f"{_one_line(exc)}); re-export it as PNG or JPEG", path=path) from None
     if max_size is not None and max(rgb.size) > max_size:
         scale = max_size / max(rgb.size)
         new = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
@@ -125,12 +125,12 @@ def load_mask(path: Path, size: tuple[int, int]) -> torch.Tensor:
     height, width = size
     if (gray.height, gray.width) != (height, width):
         if not same_aspect((gray.height, gray.width), size):
-            raise ImageError(f"{path}: mask is {gray.width}x{gray.height} but the image is "
-                             f"{width}x{height}; make a mask with the image's aspect ratio")
+            raise ImageError(f"mask is {gray.width}x{gray.height} but the image is "
+                             f"{width}x{height}; make a mask with the image's aspect ratio", path=path)
         gray = gray.resize((width, height), Image.Resampling.BILINEAR)
     array = (np.asarray(gray, dtype=np.float32) >= 128).astype(np.float32)
     if array.max() == 0:
-        raise ImageError(f"{path}: mask is empty (no white pixels); paint the region white")
+        raise ImageError("mask is empty (no white pixels); paint the region white", path=path)
     return torch.from_numpy(array)[None, None]
 
 
@@ -156,8 +156,8 @@ def atomic_write(path: Path, write) -> Path:  # type: ignore[no-untyped-def]
         os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror or exc}); check the folder's "
-                          f"permissions and free disk space") from None
+        raise OutputError(f"cannot write ({exc.strerror or exc}); check the folder's "
+                          f"permissions and free disk space", path=path) from None
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
@@ -210,12 +210,12 @@ def save_animation(frames: list[np.ndarray], path: Path, fps: float) -> Path:
         import importlib.util
 
         if importlib.util.find_spec("imageio_ffmpeg") is None:
-            raise OutputError(f"{path}: writing MP4 needs the video extra: pip install "
-                             f"'singan-cli[video]' (or use .gif)")
+            raise OutputError("writing MP4 needs the video extra: pip install "
+                              "'singan-cli[video]' (or use .gif)", path=path)
 
         def write(tmp: Path) -> None:
             iio.imwrite(tmp, np.stack(frames), plugin="FFMPEG", fps=fps)
     else:
-        raise OutputError(f"{path}: unknown animation format '{suffix}'; use .gif, .webp, .mp4 "
-                         f"or a folder name without a suffix")
+        raise OutputError(f"unknown animation format '{suffix}'; use .gif, .webp, .mp4 "
+                         f"or a folder name without a suffix", path=path)
     return atomic_write(path, write)

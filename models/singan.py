@@ -8,25 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
 from models.config import TrainConfig
-from models.errors import UsageError
+from models.errors import Fix, UsageError
 from models.geometry import Geometry, build_pyramid, resize
 from models.networks import Discriminator, Generator
+from models.seeds import Purpose, seeded_generator
 
 Size = tuple[int, int]
-
-
-def stream_seed(seed: int, index: int = 0) -> int:
-    """A 63-bit torch seed for output `index` of a run seeded with `seed` (any int).
-
-    numpy's SeedSequence hashes (seed, index) so that neighbouring seeds and indices give
-    unrelated streams (seed + index would make seed 1's outputs seed 0's outputs shifted by one).
-    """
-    sequence = np.random.SeedSequence(entropy=abs(seed), spawn_key=(index, int(seed < 0)))
-    return int(sequence.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
 @dataclass
@@ -73,23 +63,26 @@ class SinGAN:
         """The training image at every planned scale (1x3xh_nxw_n, [-1, 1])."""
         return build_pyramid(self.image, self.geometry)
 
-    def check_scale(self, scale: int, name: str = "--start-scale") -> None:
+    def check_scale(self, scale: int, name: str = "start scale") -> None:
         """Raise UsageError unless `scale` is a trained scale index."""
         if not 0 <= scale < self.num_trained:
             raise UsageError(f"{name} {scale} is out of range: this model has trained scales "
-                             f"0..{self.num_trained - 1} (0 = coarsest; see `singan info`)")
+                             f"0..{self.num_trained - 1} (0 = coarsest)", fix=Fix.START_SCALE,
+                             num_trained=self.num_trained)
 
     def draw_noise(self, sizes: list[Size] | None = None, seed: int | None = None,
-                   batch: int = 1, index: int = 0) -> list[torch.Tensor]:
+                   batch: int = 1, index: int = 0, purpose: Purpose = Purpose.SAMPLE,
+                   ) -> list[torch.Tensor]:
         """Standard normal noise for every trained scale, Bx3xh_nxw_n, drawn on the CPU so that
         a seed gives the same noise on every device.
 
-        `index` picks output number `index` of a run with this seed: each (seed, index) pair is
-        an independent stream, so seeds 0 and 1 share no image and output i of a seed does not
-        depend on how many outputs are drawn. seed None: fresh noise from the global RNG.
+        `index` picks output number `index` of a run with this seed: each (seed, purpose, index)
+        is an independent stream (models/seeds.py), so seeds 0 and 1 share no image and output i
+        of a seed does not depend on how many outputs are drawn. seed None: fresh noise from the
+        global RNG.
         """
         sizes = sizes or list(self.geometry.sizes)
-        gen = torch.Generator().manual_seed(stream_seed(seed, index)) if seed is not None else None
+        gen = seeded_generator(seed, purpose, index) if seed is not None else None
         return [torch.randn(batch, 3, h, w, generator=gen).to(self.device)
                 for h, w in sizes[: self.num_trained]]
 

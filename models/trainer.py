@@ -31,16 +31,17 @@ import torch.nn.functional as F
 
 from models.checkpoint import save_model, write_preview, write_train_log
 from models.config import TrainConfig
-from models.errors import TrainingError, UsageError
+from models.devices import autocast_dtype, resolve_device
+from models.errors import Fix, TrainingError, UsageError
 from models.geometry import Geometry, build_pyramid, resize
 from models.losses import discriminator_loss, generator_loss, gradient_penalty
+from models.memory import check_memory
 from models.networks import Discriminator, Generator
+from models.output_dir import TrainingLock, prepare_output
+from models.seeds import Purpose, derive_seed, seeded_generator
 from models.singan import SinGAN
 from models.threads import scale_threads
-
-Z_REC_SEED_OFFSET = 0x5EC_0000  # keeps z_rec's seed away from the sample seeds 0, 1, 2...
-FAKE_POOL = 8  # random coarser images kept per cropped scale
-FAKE_POOL_RENEW_EVERY = 4  # cropped steps between two renewed pool images, per window area
+from models.windows import FAKE_POOL, FAKE_POOL_RENEW_EVERY, cut, padded_window, random_window, window_size
 
 
 @dataclass(frozen=True)
@@ -59,70 +60,25 @@ class TrainProgress:
 ProgressCallback = Callable[[TrainProgress], None]
 
 
-def resolve_device(name: str) -> torch.device:
-    """'auto' -> cuda, then mps, then cpu; an explicit device that is missing is an error."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise UsageError("--device cuda: no CUDA GPU is available here (use --device cpu or auto)")
-    if name == "mps" and not torch.backends.mps.is_available():
-        raise UsageError("--device mps: Apple MPS is not available here (use --device cpu or auto)")
-    return torch.device(name)
-
-
-def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """bf16 when asked for, or for "auto" when the device has native bf16 math; None = fp32.
-
-    Measured on a 2-core AMX CPU (one default-preset D+G step): bf16 0.84x the fp32 time at
-    25x33 and 0.48x at 188x250. Without native bf16 (older CPUs) it is emulated and slower.
-    """
-    if precision == "fp32":
-        return None
-    if precision == "bf16":
-        return torch.bfloat16
-    if device.type == "cpu" and torch.backends.mkldnn.is_available():
-        native = torch.ops.mkldnn._is_mkldnn_bf16_supported()
-    elif device.type == "cuda":
-        native = torch.cuda.is_bf16_supported()
-    else:
-        native = False
-    return torch.bfloat16 if native else None
-
-
 def new_model(image: torch.Tensor, config: TrainConfig) -> SinGAN:
     """An untrained SinGAN for `image` (1x3xHxW in [-1, 1], already capped at max_size)."""
     geometry = Geometry.for_image(image.shape[-2], image.shape[-1], config.max_size,
                                   config.min_size, config.scale_factor)
     device = resolve_device(config.device)
-    # Not seeded with config.seed itself: draw_noise(seed=0) would then draw the same scale-0
-    # noise, and sample 0 of every preview and eval would be the reconstruction.
-    gen = torch.Generator().manual_seed(Z_REC_SEED_OFFSET + config.seed)
-    z_rec = torch.randn(1, 3, *geometry.sizes[0], generator=gen).to(device)
+    # its own stream: were it a sample's, sample 0 of every preview and eval would be the
+    # reconstruction
+    z_rec = torch.randn(1, 3, *geometry.sizes[0],
+                        generator=seeded_generator(config.seed, Purpose.Z_REC)).to(device)
     model = SinGAN(config=config, geometry=geometry, image=image.to(device))
     model.z_rec = model.coarse(z_rec).contiguous()
     return model
 
 
-def window_size(size: tuple[int, int], crop_size: int) -> tuple[int, int] | None:
-    """The (h, w) of the random windows a scale of `size` trains on: the scale's own shape with
-    its longer side shrunk to crop_size, so that a window of a large photo is what the whole
-    image of a crop_size px model is; None (whole images) when the scale fits or crop_size is 0.
-    """
-    h, w = size
-    if not crop_size or max(h, w) <= crop_size:
-        return None
-    shrink = crop_size / max(h, w)
-    return max(1, min(h, round(h * shrink))), max(1, min(w, round(w * shrink)))
+class ScaleTrainer:
+    """The networks, optimisers and fixed tensors of one scale, and its training step.
 
-
-class _ScaleTrainer:
-    """The networks, optimisers and fixed tensors of one scale.
-
-    `continue_from` is the scale whose trained G and D to start from (the previous scale for a
+    train_scales() makes one per scale and finetune_scale() one per fine-tune; benchmarks time
+    its `step()`. `continue_from` is the scale whose trained G and D to start from (the previous scale for a
     new scale with the same width, the scale itself for fine-tuning; None: fresh weights).
     """
 
@@ -217,11 +173,11 @@ class _ScaleTrainer:
             noise = self.model.coarse(noise) if self.scale == 0 else noise
             # zero where the margin lies outside the image: the whole-image pass pads with zeros
             inside = torch.ones(1, 1, 1, 1, device=prev.device).expand(1, 1, *self.size)
-            padded_noise = noise * _padded_window(inside, top, left, ch, cw, p)
+            padded_noise = noise * padded_window(inside, top, left, ch, cw, p)
         else:
-            padded_noise = _padded_window(noise, top, left, ch, cw, p)
-        padded = noise_amp * padded_noise + _padded_window(prev, top, left, ch, cw, p)
-        return self.generator.forward_padded(padded, _cut(prev, top, left, ch, cw))
+            padded_noise = padded_window(noise, top, left, ch, cw, p)
+        padded = noise_amp * padded_noise + padded_window(prev, top, left, ch, cw, p)
+        return self.generator.forward_padded(padded, cut(prev, top, left, ch, cw))
 
     def fake(self, prev: torch.Tensor, window: tuple[int, int, int, int] | None = None,
              ) -> torch.Tensor:
@@ -255,8 +211,7 @@ class _ScaleTrainer:
             losses = self._step()
         if not all(math.isfinite(v) for v in losses.values()):
             raise TrainingError(f"training diverged at scale {self.scale} (loss became NaN/inf: "
-                                f"{losses}); finished scales are kept. Try a lower --lr or "
-                                f"another --seed")
+                                f"{losses}); finished scales are kept", fix=Fix.LR_OR_SEED)
         return losses
 
     def _step(self) -> dict[str, float]:
@@ -264,8 +219,8 @@ class _ScaleTrainer:
         prev = self.make_fake_input()
         self.steps_done += 1
         window = self._window()
-        real = self.real if window is None else _cut(self.real, *window)
-        rec_target = self.rec_target if window is None else _cut(self.rec_target, *window)
+        real = self.real if window is None else cut(self.real, *window)
+        rec_target = self.rec_target if window is None else cut(self.rec_target, *window)
 
         # One fake per iteration, with G's graph: the D steps judge it detached, and the first
         # G step (G's weights are still those that made it) backpropagates through it instead
@@ -332,34 +287,6 @@ def _adam(network: torch.nn.Module, config: TrainConfig, device: torch.device) -
                             fused=device.type in ("cpu", "cuda"))
 
 
-def random_window(size: tuple[int, int], window: tuple[int, int]) -> tuple[int, int, int, int]:
-    """A random (top, left, height, width) of `window`'s size inside an image of `size` (h, w).
-
-    The corner is drawn from [-(height - 1), h - 1] and clamped into the image: the border rows
-    are then in a window as often as the middle ones, and no row more than twice as often (a
-    corner drawn from [0, h - height] would show the border rows `height` times less often).
-    """
-    (h, w), (height, width) = size, window
-    top = min(max(int(torch.randint(-(height - 1), h, ())), 0), h - height)
-    left = min(max(int(torch.randint(-(width - 1), w, ())), 0), w - width)
-    return top, left, height, width
-
-
-def _cut(image: torch.Tensor, top: int, left: int, height: int, width: int) -> torch.Tensor:
-    """The window [top:top+height, left:left+width] of a BxCxHxW tensor (a view)."""
-    return image[..., top:top + height, left:left + width]
-
-
-def _padded_window(image: torch.Tensor, top: int, left: int, height: int, width: int,
-                   pad: int) -> torch.Tensor:
-    """The window of a BxCxHxW tensor grown by `pad` px on every side, zeros where it leaves the
-    image: the same as that window of the zero-padded image, without padding the whole image."""
-    full_h, full_w = image.shape[-2:]
-    t, b, lft, r = top - pad, top + height + pad, left - pad, left + width + pad
-    inner = image[..., max(t, 0):min(b, full_h), max(lft, 0):min(r, full_w)]
-    return F.pad(inner, [max(-lft, 0), max(r - full_w, 0), max(-t, 0), max(b - full_h, 0)])
-
-
 def _finite_gradients(optimizer: torch.optim.Optimizer) -> bool:
     """True when every gradient the optimiser holds is finite (one norm per tensor: 2 ops)."""
     grads = [p.grad for group in optimizer.param_groups for p in group["params"]
@@ -401,8 +328,6 @@ def train_scales(image: torch.Tensor, config: TrainConfig, save_dir: Path | None
     Returns:
         (as the generator's StopIteration value) the model, also when no scale was left.
     """
-    from models.resume import TrainingLock, check_memory, prepare_output
-
     model = model or new_model(image, config)
     if save_dir is None:
         yield from _train_remaining(model, None, progress, report_every, threads)
@@ -420,10 +345,10 @@ def _train_remaining(model: SinGAN, save_dir: Path | None, progress: ProgressCal
     for scale in range(model.num_trained, model.geometry.num_scales):
         started = time.perf_counter()
         # per-scale seed: a resumed training continues exactly as an uninterrupted one
-        with _isolated_rng(config.seed * 1000 + scale, model.device):
+        with _isolated_rng(derive_seed(config.seed, Purpose.TRAIN_SCALE, scale), model.device):
             same_width = scale > 0 and config.channels_at(scale - 1) == config.channels_at(scale)
             # Warm start from the previous scale's weights when the width is unchanged (the paper).
-            trainer = _ScaleTrainer(model, scale, continue_from=scale - 1 if same_width else None)
+            trainer = ScaleTrainer(model, scale, continue_from=scale - 1 if same_width else None)
             with scale_threads(trainer.work_size, threads, model.device) as governor:
                 losses, log = trainer.run(progress, report_every, before_step=governor.adjust)
         model.generators.append(trainer.generator.eval().requires_grad_(False))
@@ -474,6 +399,7 @@ def finetune_scale(model: SinGAN, scale: int, iters: int | None,
         rec_input: the input for the reconstruction term (default: the usual reconstruction).
         rec_target: what the reconstruction should give (default: the training image at this
             scale). The discriminator always sees the training image as real.
+        seed: the run's seed; the fine-tune of scale `scale` draws from its own stream of it.
         fresh: retrain the scale from new weights (the paper's paint2image) instead of
             continuing from its trained G and D.
         progress: called every `report_every` iterations and at the end, as in training. An
@@ -484,8 +410,8 @@ def finetune_scale(model: SinGAN, scale: int, iters: int | None,
     if not fresh and len(model.discriminators) <= scale:
         raise UsageError("fine-tuning needs the model's discriminators: load the model with "
                          "load_model(..., with_discriminators=True)")
-    with _isolated_rng(seed, model.device):
-        trainer = _ScaleTrainer(model, scale, continue_from=None if fresh else scale, iters=iters)
+    with _isolated_rng(derive_seed(seed, Purpose.FINETUNE, scale), model.device):
+        trainer = ScaleTrainer(model, scale, continue_from=None if fresh else scale, iters=iters)
         trainer.make_fake_input = fake_input
         if rec_input is not None:
             trainer.prev_rec = rec_input

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from models.errors import OutputError, SinganError, UsageError
+from models.errors import Fix, OutputError, SinganError, UsageError
 
 if TYPE_CHECKING:
     import torch
@@ -60,12 +60,40 @@ def debug_enabled() -> bool:
     return os.environ.get("SINGAN_DEBUG", "") not in ("", "0")
 
 
+# How the command line words each fix the core names (models/errors.py). {out}: the option that
+# chose the model directory (--out, or --model for sr); other names: the error's facts.
+CLI_FIXES = {
+    Fix.OTHER_OUTPUT: "choose another {out}",
+    Fix.RESUME_OR_FORCE: "use --resume to continue it, --force to overwrite it, or another {out}",
+    Fix.SAME_SETTINGS_OR_FORCE: "use the same flags or --force",
+    Fix.FORCE: "use --force to start over",
+    Fix.WAIT_OR_OTHER_OUTPUT: "wait for it or choose another {out}",
+    Fix.FREE_DISK: "free some space or choose another {out}",
+    Fix.MAX_SIZE: "use --max-size {fits} or less",
+    Fix.MIN_SIZE: "free memory or lower --min-size",
+    Fix.LARGER_IMAGE_OR_MIN_SIZE: "use a larger image, or lower --min-size",
+    Fix.DEVICE: "use --device cpu or auto",
+    Fix.START_SCALE: "see `singan info`",
+    Fix.LR_OR_SEED: "try a lower --lr or another --seed",
+    Fix.TRAIN_MODEL: "train one with `singan train IMAGE --out {path}`",
+    Fix.RESUME_TRAINING: "continue it with `singan train IMAGE --out {path} --resume`",
+}
+
+
+def cli_message(exc: SinganError, out_option: str = "--out") -> str:
+    """The error's facts, then its fix in command-line words."""
+    if exc.fix is None:
+        return str(exc)
+    return f"{exc}; " + CLI_FIXES[exc.fix].format(out=out_option, path=exc.path, **exc.facts)
+
+
 @contextmanager
-def user_errors() -> Iterator[None]:
+def user_errors(out_option: str = "--out") -> Iterator[None]:
     """Turn SinganError into one red line on stderr and exit 1 (UsageError: exit 2).
 
-    Set SINGAN_DEBUG=1 to get the full traceback instead. On success, says the seeds that
-    pick_seed drew.
+    `out_option`: the option that names the model directory the command writes (sr: --model),
+    used in the wording of fixes. Set SINGAN_DEBUG=1 to get the full traceback instead. On
+    success, says the seeds that pick_seed drew.
     """
     _drawn_seeds.clear()
     try:
@@ -73,8 +101,8 @@ def user_errors() -> Iterator[None]:
     except SinganError as exc:
         if debug_enabled():
             raise
-        err_console().print(f"error: {exc}", style="red", markup=False, highlight=False,
-                            soft_wrap=True)
+        err_console().print(f"error: {cli_message(exc, out_option)}", style="red", markup=False,
+                            highlight=False, soft_wrap=True)
         raise typer.Exit(2 if isinstance(exc, UsageError) else 1) from None
     except KeyboardInterrupt:
         if debug_enabled():
@@ -106,7 +134,7 @@ def pick_seed(seed: int | None) -> int:
 def pick_device(device: Device | str) -> torch.device:
     """The torch device for --device (auto: cuda, then mps, then cpu); a missing one is a usage
     error (exit 2)."""
-    from models.trainer import resolve_device
+    from models.devices import resolve_device
 
     return resolve_device(device.value if isinstance(device, Device) else device)
 

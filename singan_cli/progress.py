@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.progress import (
     BarColumn,
@@ -24,6 +24,9 @@ if TYPE_CHECKING:  # the CLI imports this module before it needs torch
     from models.trainer import TrainProgress
 
 
+DisplayT = TypeVar("DisplayT", bound="ProgressDisplay")  # typing.Self is Python 3.11+
+
+
 class ProgressDisplay:
     """Rich progress bars on stderr as a context manager; plain lines from `_say` instead of
     bars when stderr is not a terminal (logs, CI). Subclasses add the bars."""
@@ -32,7 +35,7 @@ class ProgressDisplay:
         console = err_console()
         self.progress = Progress(*columns, console=console, disable=not console.is_terminal)
 
-    def __enter__(self) -> Self:
+    def __enter__(self: DisplayT) -> DisplayT:
         self.progress.start()
         return self
 

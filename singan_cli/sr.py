@@ -14,8 +14,6 @@ from __future__ import annotations
 import hashlib
 import shlex
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -105,30 +103,20 @@ def check_record(model_dir: Path, image_path: Path, record: dict[str, Any],
                             f"choose another --model")
 
 
-@contextmanager
-def model_option_named() -> Iterator[None]:
-    """The model directory checks (models/resume.py) tell `train` users to choose another
-    --out; the SR model directory is sr's --model."""
-    from models.errors import ModelDirError
-
-    try:
-        yield
-    except ModelDirError as exc:
-        raise ModelDirError(str(exc).replace("another --out", "another --model")) from None
-
-
 def start_sr_model(image_path: Path, model_dir: Path, cfg: Any, record: dict[str, Any]) -> None:
     """Create the SR model directory (an empty model, then sr.yaml) before training, so that a
     run stopped at any moment leaves a directory the next run recognises and continues."""
     from models.errors import ImageError
     from models.image_io import load_image
-    from models.resume import TrainingLock, check_memory, prepare_output
+    from models.memory import check_memory
+    from models.output_dir import TrainingLock, prepare_output
     from models.trainer import new_model
 
     try:
         fresh = new_model(load_image(image_path, cfg.max_size), cfg)
     except ImageError as exc:  # the geometry does not know the file's name
-        raise ImageError(f"{image_path}: {exc}") from None
+        exc.path = image_path
+        raise
     check_memory(fresh)  # before anything is written: a refused size leaves no directory
     with TrainingLock(model_dir):
         prepare_output(model_dir, fresh)
@@ -177,7 +165,7 @@ def sr_command(
     The model trains on the whole image; --max-size trains it on a copy downscaled to that size
     (less time and memory) and still enlarges the whole image.
     """
-    with user_errors():
+    with user_errors(out_option="--model"):
         from applications.super_resolution import sr_config, super_resolve
         from models.checkpoint import CONFIG_FILE, load_model, saved_scale_count
         from models.config import config_from_dict, resolve_config
@@ -221,13 +209,12 @@ def sr_command(
             raise ModelDirError(f"{model_dir}: holds a model that `singan train` made, not an SR "
                                 f"model (no {SR_FILE}); choose another --model")
         elif model_dir is not None:
-            with model_option_named():
-                start_sr_model(image, model_dir, cfg, wanted)
+            start_sr_model(image, model_dir, cfg, wanted)
         if model is None:  # train, or continue an interrupted SR model
             rerun = sr_rerun_command(image, factor, out,
                                      model_dir or image.with_name(f"{image.stem}-sr-model"),
                                      detail, seed, given, force, preset, config)
-            with tempfile.TemporaryDirectory(prefix="singan-sr-") as scratch, model_option_named():
+            with tempfile.TemporaryDirectory(prefix="singan-sr-") as scratch:
                 try:
                     model = run_training(image, model_dir or Path(scratch) / "model", cfg,
                                          resume=True, quiet_result=True, keep_interrupt=True)

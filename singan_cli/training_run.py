@@ -56,7 +56,8 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
     try:
         model = new_model(image, cfg)
     except ImageError as exc:  # the geometry does not know the file's name
-        raise ImageError(f"{image_path}: {exc}") from None
+        exc.path = image_path
+        raise
     if dry_run:
         # stdout: every config key, a file that --config reads back; stderr: the plan
         typer.echo("# singan train config; use it with: singan train IMAGE --config FILE\n"

@@ -156,8 +156,8 @@ def test_quantize_retrain_runs_the_scales_full_schedule(tiny_model_dir, monkeypa
     from models.checkpoint import load_model
 
     steps = []
-    step = trainer._ScaleTrainer.step
-    monkeypatch.setattr(trainer._ScaleTrainer, "step", lambda self: steps.append(1) or step(self))
+    step = trainer.ScaleTrainer.step
+    monkeypatch.setattr(trainer.ScaleTrainer, "step", lambda self: steps.append(1) or step(self))
     model = load_model(tiny_model_dir)
     _quantized_paint(model, finetune_iters=None, retrain=True)
     assert len(steps) == model.config.iters_at(1, 3) > 20  # tiny preset: 40 at scale 0 .. 20 at 2
@@ -181,13 +181,13 @@ def _gray(z: torch.Tensor) -> bool:
 
 @pytest.mark.parametrize("coarse_noise", ["rgb", "gray"])
 def test_coarse_noise_setting_in_training_and_sampling(coarse_noise: str) -> None:
-    from models.trainer import _ScaleTrainer, new_model
+    from models.trainer import ScaleTrainer, new_model
 
     config = TrainConfig(max_size=32, min_size=14, coarse_noise=coarse_noise, device="cpu")
     model = new_model(torch.rand(1, 3, 24, 32) * 2 - 1, config)
     gray = coarse_noise == "gray"
     assert model.z_rec is not None and _gray(model.z_rec) == gray
-    trainer = _ScaleTrainer(model, 0)  # the fake that scale 0 trains on
+    trainer = ScaleTrainer(model, 0)  # the fake that scale 0 trains on
     trainer.generator = _NoiseRecorder()
     trainer.fake(torch.zeros_like(trainer.real))
     assert _gray(trainer.generator.seen[0]) == gray

@@ -54,5 +54,7 @@ def test_sr_noise_has_the_finest_noise_amplitude_and_the_output_is_clipped() -> 
     big = super_resolve(model, 2.0, detail=1.0, seed=3)
     for noise, _ in model.generators[-1].calls:
         assert abs(noise.std().item() - 0.25) < 0.03 and abs(noise.mean().item()) < 0.05
-    assert big.max() == 1.0  # 3 steps of +0.5 on a black image: clipped at white
-    assert (big == 1.0).float().mean() > 0.9
+    # 3 steps of +0.5 on a mid-gray image: 1.5, clipped at white wherever the noise summed over
+    # the steps (std about 0.4) takes off less than 0.5, about 9 pixels in 10
+    assert big.max() == 1.0
+    assert (big == 1.0).float().mean() > 0.8

@@ -161,7 +161,7 @@ def test_interrupted_training_keeps_finished_scales_and_resumes(
         tiny_image_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from models import trainer
 
-    original_step = trainer._ScaleTrainer.step
+    original_step = trainer.ScaleTrainer.step
 
     def step_until_scale_1(self):  # type: ignore[no-untyped-def]
         if self.scale == 1:
@@ -170,13 +170,13 @@ def test_interrupted_training_keeps_finished_scales_and_resumes(
 
     out = tmp_path / "m"
     args = ["train", tiny_image_path, "--out", out, *TINY_ARGS, "--iters", "3", "--iters-finest", "2"]
-    monkeypatch.setattr(trainer._ScaleTrainer, "step", step_until_scale_1)
+    monkeypatch.setattr(trainer.ScaleTrainer, "step", step_until_scale_1)
     stopped = run(*args)
     assert stopped.exit_code == 1
     assert "interrupted; 1 of 3 scales are saved" in stopped.stderr and "--resume" in stopped.stderr
     assert "PARTIAL: 1 of 3" in run("info", out).stdout
 
-    monkeypatch.setattr(trainer._ScaleTrainer, "step", original_step)
+    monkeypatch.setattr(trainer.ScaleTrainer, "step", original_step)
     resumed = run(*args, "--resume")
     assert resumed.exit_code == 0, resumed.stderr
     assert "complete" in run("info", out).stdout
@@ -234,18 +234,18 @@ def test_full_disk_is_reported_before_training(tiny_image_path: Path, tmp_path: 
 
 def test_max_size_that_does_not_fit_in_memory_names_one_that_does(
         tiny_image_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from models import resume
+    from models import memory
 
-    monkeypatch.setattr(resume, "available_memory_bytes", lambda: resume.TORCH_BASE_BYTES + 9_000_000)
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: memory.TORCH_BASE_BYTES + 9_000_000)
     result = run("train", tiny_image_path, "--out", tmp_path / "m", *TINY_ARGS)
     assert result.exit_code == 2
-    assert "--max-size 32 needs about" in result.stderr and "use --max-size" in result.stderr
+    assert "max_size 32 needs about" in result.stderr and "use --max-size" in result.stderr
     # with less memory than the smallest size --min-size allows, it says so instead of advising
     # a size that would then be refused for being below --min-size
-    monkeypatch.setattr(resume, "available_memory_bytes", lambda: resume.TORCH_BASE_BYTES + 1_000_000)
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: memory.TORCH_BASE_BYTES + 1_000_000)
     result = run("train", tiny_image_path, "--out", tmp_path / "m", *TINY_ARGS)
     assert result.exit_code == 2
-    assert "even the smallest size --min-size" in result.stderr and "use --max-size" not in result.stderr
+    assert "lower --min-size" in result.stderr and "use --max-size" not in result.stderr
 
 
 def test_sample_into_an_unusable_folder(tiny_model_dir: Path, tmp_path: Path) -> None:

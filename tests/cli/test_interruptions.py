@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from models.checkpoint import load_model
-from models.resume import TrainingLock
+from models.output_dir import TrainingLock
 from singan_cli.main import app
 from tests.conftest import TINY_FLAGS
 

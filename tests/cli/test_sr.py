@@ -100,14 +100,14 @@ def last_line(result) -> str:  # type: ignore[no-untyped-def]
 def interrupt_at_scale_1(monkeypatch: pytest.MonkeyPatch) -> None:
     from models import trainer
 
-    original_step = trainer._ScaleTrainer.step
+    original_step = trainer.ScaleTrainer.step
 
     def step(self):  # type: ignore[no-untyped-def]
         if self.scale == 1:
             raise KeyboardInterrupt  # what Ctrl-C does in the middle of scale 1
         return original_step(self)
 
-    monkeypatch.setattr(trainer._ScaleTrainer, "step", step)
+    monkeypatch.setattr(trainer.ScaleTrainer, "step", step)
 
 
 def hinted_command(stderr: str) -> list[str]:
@@ -168,10 +168,10 @@ def test_max_size_trains_on_a_smaller_copy_and_enlarges_the_whole_image(
 
 def test_the_memory_advice_for_sr_works(tiny_image_path: Path, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from models import resume
+    from models import memory
 
-    monkeypatch.setattr(resume, "available_memory_bytes",
-                        lambda: resume.TORCH_BASE_BYTES + 10_000_000)
+    monkeypatch.setattr(memory, "available_memory_bytes",
+                        lambda: memory.TORCH_BASE_BYTES + 10_000_000)
     refused = run("sr", tiny_image_path, "--factor", 2, "--out", tmp_path / "x2.png",
                   "--model", tmp_path / "m", *FLAGS)
     assert refused.exit_code == 2, refused.stderr

@@ -11,16 +11,8 @@ import torch.nn.functional as F
 
 from models.config import resolve_config
 from models.errors import ConfigError
-from models.trainer import (
-    FAKE_POOL,
-    _cut,
-    _padded_window,
-    _ScaleTrainer,
-    new_model,
-    random_window,
-    train,
-    window_size,
-)
+from models.trainer import ScaleTrainer, new_model, train
+from models.windows import FAKE_POOL, cut, padded_window, random_window, window_size
 
 
 def test_windows_keep_the_scales_shape_with_the_crop_as_longer_side() -> None:
@@ -34,19 +26,19 @@ def test_windows_keep_the_scales_shape_with_the_crop_as_longer_side() -> None:
 def test_a_padded_window_is_that_window_of_the_zero_padded_image(window) -> None:  # type: ignore[no-untyped-def]
     image = torch.randn(2, 3, 20, 30)
     top, left, h, w = window
-    expected = _cut(F.pad(image, [5] * 4), top, left, h + 10, w + 10)
-    assert torch.equal(_padded_window(image, top, left, h, w, 5), expected)
+    expected = cut(F.pad(image, [5] * 4), top, left, h + 10, w + 10)
+    assert torch.equal(padded_window(image, top, left, h, w, 5), expected)
 
 
-def _cropped_trainer(crop: int = 20) -> _ScaleTrainer:
+def _cropped_trainer(crop: int = 20) -> ScaleTrainer:
     config = resolve_config("default", overrides={"device": "cpu", "max_size": 32, "min_size": 16,
                                                   "crop_size": crop, "precision": "fp32"})
     torch.manual_seed(0)
     model = new_model(torch.rand(1, 3, 24, 32) * 2 - 1, config)
     for n in range(model.geometry.num_scales - 1):
-        model.generators.append(_ScaleTrainer(model, n).generator.eval())
+        model.generators.append(ScaleTrainer(model, n).generator.eval())
         model.noise_amps.append(0.1)
-    return _ScaleTrainer(model, model.geometry.num_scales - 1)
+    return ScaleTrainer(model, model.geometry.num_scales - 1)
 
 
 @pytest.mark.parametrize("window", [(0, 0, 20, 20), (4, 12, 20, 20), (2, 5, 20, 20)])
@@ -57,7 +49,7 @@ def test_the_generator_on_a_window_is_the_whole_output_cut_to_it(window) -> None
     whole = trainer.generator(0.3 * noise, prev)
     windowed = trainer._generate(0.3, noise, prev, window)
     assert windowed.shape[-2:] == window[2:]
-    torch.testing.assert_close(windowed, _cut(whole, *window), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(windowed, cut(whole, *window), rtol=1e-5, atol=1e-5)
 
 
 def test_fresh_window_noise_is_zero_outside_the_image() -> None:
@@ -72,7 +64,7 @@ def test_fresh_window_noise_is_zero_outside_the_image() -> None:
     fresh = torch.randn(1, 3, 30, 30)  # the window's noise with its 5 px margin
     noise = torch.zeros(1, 3, 24, 32)
     noise[..., :24, :25] = fresh[..., 5:29, 5:]  # the part of the window and margin inside
-    torch.testing.assert_close(windowed, _cut(trainer.generator(noise, prev), 0, 0, 20, 20),
+    torch.testing.assert_close(windowed, cut(trainer.generator(noise, prev), 0, 0, 20, 20),
                                rtol=1e-5, atol=1e-5)
 
 
@@ -84,7 +76,7 @@ def test_cropped_scales_train_on_windows_from_a_pool_and_sample_whole_images() -
     assert all(torch.isfinite(torch.tensor(list(losses.values()))))
     assert len(trainer.pool) == FAKE_POOL and trainer.pool[0].shape == (1, 3, 24, 32)
     # a scale that fits in the crop trains on the whole image
-    assert _ScaleTrainer(trainer.model, 0).window_size is None
+    assert ScaleTrainer(trainer.model, 0).window_size is None
 
 
 def test_a_cropped_training_gives_a_whole_model(tiny_image_path, tiny_config) -> None:  # type: ignore[no-untyped-def]

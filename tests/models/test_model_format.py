@@ -109,7 +109,7 @@ def test_resuming_or_fine_tuning_needs_a_training_record_this_version_understand
 def test_resume_refuses_a_training_record_it_does_not_understand(v2_dir: Path) -> None:
     from models.config import config_from_dict, validate
     from models.image_io import load_image
-    from models.resume import prepare_output
+    from models.output_dir import prepare_output
     from models.trainer import new_model
 
     record = yaml.safe_load((v2_dir / CONFIG_FILE).read_text())["training"]

@@ -65,8 +65,15 @@ def test_a_gpu_scale_leaves_cpu_threads_alone() -> None:
         assert used.threads == 0 and used.adjust() == 0 and torch.get_num_threads() == before
 
 
-def test_the_load_sample_is_never_negative() -> None:
-    assert threads.busy_cores_elsewhere(0.01) >= 0.0
+def test_other_processes_load_is_the_machine_s_less_our_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # (machine busy, machine total) jiffies, our CPU seconds, wall seconds; 2 cores, 1 s
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 2)
+    start = ((0.0, 0.0), 0.0, 0.0)
+    with_other = ((150.0, 200.0), 1.0, 1.0)  # 1.5 cores busy, one of them ours
+    assert abs(threads._busy_between(start, with_other) - 0.5) < 1e-9
+    # our CPU time counted a little more than the machine saw (different clocks): none, not < 0
+    assert threads._busy_between(start, ((90.0, 200.0), 1.0, 1.0)) == 0.0
+    assert threads._busy_between(start, (None, 1.0, 1.0)) == 0.0  # no /proc/stat: unknown
 
 
 def test_a_scale_gives_up_a_core_when_another_process_starts_and_takes_it_back(

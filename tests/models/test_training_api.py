@@ -11,7 +11,7 @@ import torch
 
 from applications.sample import sample
 from models.checkpoint import TRAIN_LOG_FILE, load_model
-from models.errors import ModelDirError, UsageError
+from models.errors import Fix, ModelDirError, UsageError
 from models.image_io import load_image
 from models.trainer import train, train_scales
 
@@ -73,9 +73,10 @@ def test_the_api_refuses_to_overwrite_and_resumes_like_the_cli(tiny_image_path, 
 
 def test_the_api_refuses_a_size_that_does_not_fit_in_memory(tiny_image_path, quick_config, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("models.resume.available_memory_bytes", lambda: 1000)
-    with pytest.raises(UsageError, match="--max-size"):
+    monkeypatch.setattr("models.memory.available_memory_bytes", lambda: 1000)
+    with pytest.raises(UsageError, match="max_size 32 needs about") as caught:
         train(load_image(tiny_image_path, 32), quick_config, save_dir=tmp_path / "model")
+    assert caught.value.fix is Fix.MIN_SIZE  # 1000 bytes: no size fits
     assert not (tmp_path / "model").exists()
 
 
