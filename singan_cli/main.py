@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from singan_cli.animate import animate_command
+from singan_cli.cluster.command import train_many_command
 from singan_cli.edit import edit_command
 from singan_cli.evaluate import eval_command
 from singan_cli.harmonize import harmonize_command
@@ -19,7 +20,6 @@ from singan_cli.sample import sample_command
 from singan_cli.sr import sr_command
 from singan_cli.studio.command import studio_command
 from singan_cli.train import train_command
-from singan_cli.train_many import train_many_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=True, pretty_exceptions_show_locals=False,
                   help="Learn a generative model from a single image (SinGAN) and use it: "

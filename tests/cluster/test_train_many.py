@@ -18,8 +18,10 @@ from PIL import Image
 from safetensors.torch import load_file
 from typer.testing import CliRunner
 
+from singan_cli.cluster.driver import Driver
+from singan_cli.cluster.photos import assign_names
+from singan_cli.cluster.record import PhotoRun
 from singan_cli.main import app
-from singan_cli.train_many import Driver, PhotoRun, assign_names
 from tests.conftest import TINY_FLAGS, synthetic_image
 
 runner = CliRunner()

@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 from safetensors.torch import load_file
 
-from singan_cli.train_many import Driver, PhotoRun
+from singan_cli.cluster.driver import Driver
+from singan_cli.cluster.record import PhotoRun
 from tests.conftest import TINY_FLAGS, synthetic_image
 
 pytest.importorskip("ray")

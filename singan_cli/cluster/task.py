@@ -1,4 +1,4 @@
-"""What one `singan train-many` task runs on a worker, and the model-directory shipping it needs.
+"""What one `singan train-many` task runs on a worker.
 
     for item in train_photo("cat", files, config.to_dict(), cpus=1): ...   # as a Ray task
 
@@ -15,45 +15,12 @@ import hashlib
 import socket
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-CONFIG_NAME = "config.yaml"  # written last: the file that says which scales are finished
+from singan_cli.cluster.shipping import read_files, write_files
 
-
-def _skipped(relative: PurePosixPath) -> bool:
-    # .lock, atomic_write's temp files and other hidden files are not part of a model
-    return any(part.startswith(".") for part in relative.parts)
-
-
-def read_files(directory: Path) -> dict[str, bytes]:
-    """Every file under `directory` (recursively, hidden ones left out) as posix name -> bytes."""
-    directory = Path(directory)
-    files: dict[str, bytes] = {}
-    for path in sorted(directory.rglob("*")):
-        relative = PurePosixPath(path.relative_to(directory).as_posix())
-        if path.is_file() and not _skipped(relative):
-            files[str(relative)] = path.read_bytes()
-    return files
-
-
-def safe_name(name: str) -> PurePosixPath:
-    """A file name from the other side, refused if it could land outside the model directory."""
-    relative = PurePosixPath(name)
-    if relative.is_absolute() or not relative.parts or ".." in relative.parts or _skipped(relative):
-        raise ValueError(f"refusing to write {name!r}: not a plain path inside a model directory")
-    return relative
-
-
-def write_files(directory: Path, files: dict[str, bytes]) -> None:
-    """Write name -> bytes under `directory`, each file atomically and config.yaml last, so the
-    directory loads after every call (config.yaml lists only scales whose weights are there)."""
-    from models.image_io import atomic_write
-
-    order = sorted(files, key=lambda name: (name == CONFIG_NAME, name))
-    for name in order:
-        data = files[name]
-        atomic_write(Path(directory) / safe_name(name), lambda tmp, data=data: tmp.write_bytes(data))
+EVAL_SAMPLES = 4  # samples scored per model (applications.evaluate), as `singan eval -n 4`
 
 
 def _digest(data: bytes) -> str:
@@ -79,7 +46,7 @@ def train_photo(name: str, files: dict[str, bytes], config: dict[str, Any], cpus
     Args:
         name: the model directory's name (MODELS_DIR/<name> on the driver).
         files: the driver's model directory, name -> bytes (at least config.yaml, the weights
-            with z_rec and image.png, as `models.resume.prepare_output` leaves a new one).
+            with z_rec and image.png, as `models.output_dir.prepare_output` leaves a new one).
         config: TrainConfig.to_dict() of the run; must match the saved one (device aside).
         cpus: the CPUs Ray gave this task (torch uses that many threads).
         shown_dir: the driver's path of the directory, put in error messages instead of the
@@ -87,7 +54,7 @@ def train_photo(name: str, files: dict[str, bytes], config: dict[str, Any], cpus
     Yields:
         {"kind": "start", "node", "host"}, then per finished scale {"kind": "scale",
         "num_trained", "num_scales", "seconds" (of that scale), "files" (the changed ones)},
-        then {"kind": "scores", "swd", "diversity"} (applications.evaluate, 4 samples).
+        then {"kind": "scores", "swd", "diversity"} (applications.evaluate, EVAL_SAMPLES samples).
     Raises:
         SinganError (its message naming `shown_dir`) for a model that cannot be trained.
     """
@@ -122,9 +89,9 @@ def train_photo(name: str, files: dict[str, bytes], config: dict[str, Any], cpus
                 yield {"kind": "scale", "num_trained": model.num_trained,
                        "num_scales": model.geometry.num_scales,
                        "seconds": float(model.train_seconds[-1]), "files": changed}
-            scores = evaluate(model, 4)
+            scores = evaluate(model, EVAL_SAMPLES)
         except SinganError as exc:
-            if shown_dir is None:
-                raise
-            raise type(exc)(str(exc).replace(str(out), shown_dir)) from None
+            if shown_dir is not None and exc.path is not None and Path(exc.path).is_relative_to(out):
+                exc.path = Path(shown_dir) / Path(exc.path).relative_to(out)  # the driver's path
+            raise
     yield {"kind": "scores", "swd": scores["swd"], "diversity": scores["diversity"]}
