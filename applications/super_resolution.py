@@ -7,11 +7,9 @@ The model is trained on the low-resolution image itself with reconstruction weig
 scale ratio of about 2^(-1/3), so that the finest generator has learned to add the detail of a
 2^(1/3) upsampling; k = round(log(factor) / log(1 / r)) such steps reach the factor.
 
-`detail` scales the generator's residual at every step. 1.0 is the paper's procedure; measured
-on zebra.png downscaled 4x and enlarged 4x again it over-sharpens as the steps compound (PSNR
-17.4 dB vs 23.0 for bicubic, Laplacian variance 3412 vs 951 for the original). With 0.35, on
-zebra, stonehenge and angkorwat downscaled 4x: 0.04-0.28 dB below bicubic and 4-7x its Laplacian
-variance (benchmarks/sr_quality.py).
+`detail` scales the generator's residual at every step. 1.0 is the paper's procedure, which
+over-sharpens as the steps compound; the default 0.35 stays near bicubic's PSNR and is much
+sharper (benchmarks/sr_quality.py; numbers in docs/benchmarks.md).
 """
 
 from __future__ import annotations

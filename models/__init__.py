@@ -4,17 +4,11 @@ Import what you need from the submodules (this package stays light so `singan --
     from models.checkpoint import load_model
     from models.trainer import train
 
-Importing it sets the OpenMP wait policy (unless the user set it) before torch is imported.
-With OpenMP's default spinning, a run gets 5-100x slower when another process is busy on a core,
-the everyday case on a 2-core laptop; so threads go to sleep between ops (PASSIVE). But sleeping
-at once makes every small op pay a wake-up: on an idle 2-core machine, a 25x38 training step took
-64 ms instead of 20. A short spin first (GOMP_SPINCOUNT, about 10 microseconds; libgomp reads it
-before the policy) keeps the idle speed and costs a busy machine little:
-
-    per default-preset step, 25x38 / 74x111 / 166x250 px     idle             other core busy
-    OpenMP default (spin ~0.3 s)                             20 / 58 / 216    74 / 181 / 2973 ms
-    PASSIVE                                                  64 / 113 / 296   151 / 226 / 539 ms
-    PASSIVE + GOMP_SPINCOUNT=10000 (this)                    20 / 52 / 248    123 / 274 / 641 ms
+Importing it sets the OpenMP wait policy (unless the user set it) before torch is imported:
+threads sleep between ops (PASSIVE) after a short spin (GOMP_SPINCOUNT, about 10 microseconds).
+OpenMP's default long spin stalls every op when another process holds a core, the everyday
+case on a 2-core laptop; sleeping at once makes every small op pay a wake-up. The timings are in
+docs/benchmarks.md.
 """
 
 import os

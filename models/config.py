@@ -97,10 +97,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     # Cheap enough for a laptop CPU: width 32 at every scale, most iterations at the cheap coarse
     # scales (1000 at the coarsest down to 200 at the finest), one D and one G step per iteration.
     # A 16 px coarsest scale (the paper: 25) lets the 11 px receptive field see most of the image
-    # there, so samples keep the photo's layout. Mean patch SWD over the 4 hardest Generation
-    # photos, one training each: 8.2 (min_size 25, and even that counted the reconstruction as
-    # one of the samples) -> 5.5 (18) -> 3.8 (16) -> 3.5 (14). Per-photo diversity was 0.29 or
-    # more down to 16; at 14 the bridge photo dropped to 0.24.
+    # there, so samples keep the photo's layout; smaller sizes cost diversity
+    # (docs/benchmarks.md).
     # Photos above 250 px train their larger scales on 250 px windows (crop_size), so that
     # each scale above 250 px costs about what the finest scale of a 250 px model does.
     "default": {

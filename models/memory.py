@@ -57,8 +57,8 @@ def estimate_training_bytes(model: SinGAN) -> int:
     floats; a training step holds about 6 passes' worth at its peak (the D steps keep the graph
     of the fake the first G step trains through), over the window when the scale trains on
     windows. Drawing a random coarser image (no gradients) holds about 3 tensors of the whole
-    scale; a windowed scale also keeps its pool of FAKE_POOL whole-size images. The calibration
-    against measured peaks is in benchmarks/bench.py's memory rows.
+    scale; a windowed scale also keeps its pool of FAKE_POOL whole-size images. It is set to
+    overestimate measured peaks a little (docs/benchmarks.md).
     """
     h, w = model.geometry.sizes[-1]
     return _training_bytes(model.config, (h, w), model.config.channels_at(model.geometry.num_scales - 1))

@@ -16,9 +16,9 @@ class RowBatchNorm2d(nn.BatchNorm2d):
 
     A channels-last Bx C xHxW tensor is, in memory, a (B*H*W) x C matrix; normalising that matrix
     as BatchNorm1d rows gives exactly BatchNorm2d's per-channel statistics (and running
-    estimates), but PyTorch's 2-D kernels, including the double backward the gradient penalty
-    needs, run about 1.7x faster here than its 4-D channels-last ones. Other inputs take the
-    ordinary path.
+    estimates), and PyTorch's 2-D kernels, including the double backward the gradient penalty
+    needs, are faster than its 4-D channels-last ones (docs/benchmarks.md). Other inputs take
+    the ordinary path.
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -83,7 +83,7 @@ class Generator(nn.Module):
         self.body = nn.Sequential(_body(3, channels, num_layers, kernel_size), nn.Tanh())
         init_weights(self)
         # channels-last weights make every conv output channels-last: oneDNN's fastest layout
-        # (2x in bf16 training), and what RowBatchNorm2d needs for its fast path
+        # (above all in bf16 training), and what RowBatchNorm2d needs for its fast path
         self.to(memory_format=torch.channels_last)
 
     def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:

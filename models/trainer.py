@@ -257,9 +257,9 @@ class ScaleTrainer:
                 ) -> dict[str, torch.Tensor]:
         """One optimiser step on the loss that loss_fn returns; returns its reported losses.
 
-        oneDNN's bf16 (AMX) weight-gradient kernels now and then return a non-finite value
-        (measured: 1 to 11 in 1000 backward passes of a 32-channel 3x3 conv at 41x63 px, never
-        in fp32), which would poison the weights for good. So, as AMP's grad scaler does, the
+        oneDNN's bf16 (AMX) weight-gradient kernels now and then return a non-finite value,
+        never in fp32 (docs/benchmarks.md), which would poison the weights for good. So, as
+        AMP's grad scaler does, the
         gradients are checked before the step; a bf16 step with a non-finite gradient is
         recomputed in fp32.
         """
