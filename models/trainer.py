@@ -11,10 +11,10 @@ that loads after every finished scale. Training never touches torch's global ran
 
 Per scale n (0 = coarsest): G_n and D_n start from scale n-1's weights when the width is
 unchanged; noise_amp[n] = noise_amp_weight * RMSE(real_n, up(rec_{n-1})) (1 at n = 0); each
-iteration draws a fresh fake input from the frozen scales and one fake from it, runs `d_steps`
-discriminator steps on that fake and `g_steps` generator steps (adversarial + rec_weight * MSE of
-the reconstruction); the first G step backpropagates through that same fake (as the official
-code does), later ones make new fakes.
+iteration runs `d_steps` discriminator steps, each on a fresh fake (a new random input from the
+frozen scales and new noise), then `g_steps` generator steps (adversarial + rec_weight * MSE of
+the reconstruction); the first G step backpropagates through the last D step's fake (as the
+official code does), later ones make new fakes.
 """
 
 from __future__ import annotations
@@ -222,17 +222,27 @@ class ScaleTrainer:
         real = self.real if window is None else cut(self.real, *window)
         rec_target = self.rec_target if window is None else cut(self.rec_target, *window)
 
-        # One fake per iteration, with G's graph: the D steps judge it detached, and the first
-        # G step (G's weights are still those that made it) backpropagates through it instead
-        # of running G once more. A repeated or retried G step makes a fresh one.
-        first_fake = [self.fake(prev, window)]
-        fake_for_d = first_fake[0].detach()
+        def d_loss_fn(fake: torch.Tensor) -> Callable[[], tuple[torch.Tensor, dict[str, torch.Tensor]]]:
+            def loss_fn() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+                loss = discriminator_loss(config.loss, d(real), d(fake))
+                if config.loss == "wgan-gp" and config.gp_weight > 0:
+                    loss = loss + config.gp_weight * gradient_penalty(d, real, fake)
+                return loss, {"d": loss}
+            return loss_fn
 
-        def d_loss_fn() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-            loss = discriminator_loss(config.loss, d(real), d(fake_for_d))
-            if config.loss == "wgan-gp" and config.gp_weight > 0:
-                loss = loss + config.gp_weight * gradient_penalty(d, real, fake_for_d)
-            return loss, {"d": loss}
+        # Each D step judges a fresh fake (a new coarser image and new noise), as the official
+        # code does. The last one keeps G's graph: the first G step (G's weights are still those
+        # that made it) backpropagates through it instead of running G once more. A repeated or
+        # retried G step makes a fresh one.
+        d.requires_grad_(True)
+        for d_step in range(config.d_steps):
+            last = d_step == config.d_steps - 1
+            prev = prev if d_step == 0 else self.make_fake_input()
+            with torch.set_grad_enabled(last):
+                fake = self.fake(prev, window)
+            d_losses = self._update(self.opt_d, d_loss_fn(fake.detach()))
+        d.requires_grad_(False)  # G steps need no gradients for D's weights
+        first_fake = [fake]
 
         def g_loss_fn() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
             fake = first_fake.pop() if first_fake else self.fake(prev, window)
@@ -241,10 +251,6 @@ class ScaleTrainer:
             rec = F.mse_loss(rec_out, rec_target)
             return adv + config.rec_weight * rec, {"g_adv": adv, "rec": rec}
 
-        d.requires_grad_(True)
-        for _ in range(config.d_steps):
-            d_losses = self._update(self.opt_d, d_loss_fn)
-        d.requires_grad_(False)  # G steps need no gradients for D's weights
         for _ in range(config.g_steps):
             g_losses = self._update(self.opt_g, g_loss_fn)
         self.sched_g.step()

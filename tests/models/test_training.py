@@ -124,15 +124,23 @@ def test_training_uses_the_fused_adam_on_the_cpu(tiny_model) -> None:  # type: i
     assert _step_moves_the_generator(trainer)
 
 
-def test_one_fake_per_iteration_serves_the_d_steps_and_the_first_g_step(tiny_model) -> None:  # type: ignore[no-untyped-def]
-    """G runs once for the fake the D steps judge and the first G step trains through, then
-    once per later G step, plus once per G step for the reconstruction."""
+@pytest.mark.parametrize(("d_steps", "g_steps"), [(1, 1), (2, 1), (3, 2), (3, 3)])
+def test_each_d_step_judges_a_fresh_fake_and_the_last_serves_the_first_g_step(
+        tiny_model, d_steps: int, g_steps: int) -> None:  # type: ignore[no-untyped-def]
+    """G runs once per D step (a fresh coarser input each time); the first G step trains
+    through the last D step's fake; then once per later G step, plus once per G step for the
+    reconstruction."""
     from models.trainer import ScaleTrainer
 
-    for g_steps in (1, 2, 3):
-        model = _with_config(tiny_model, d_steps=2, g_steps=g_steps, precision="fp32")
-        trainer = ScaleTrainer(model, 1, iters=6)
-        calls: list[int] = []
-        trainer.generator.register_forward_pre_hook(lambda *_, calls=calls: calls.append(1))
-        assert _step_moves_the_generator(trainer)
-        assert len(calls) == 2 * g_steps  # before: d_steps + 2 * g_steps
+    model = _with_config(tiny_model, d_steps=d_steps, g_steps=g_steps, precision="fp32")
+    trainer = ScaleTrainer(model, 1, iters=6)
+    outputs: list[torch.Tensor] = []
+    trainer.generator.register_forward_hook(lambda _, args, out: outputs.append(out.detach()))
+    inputs: list[torch.Tensor] = []
+    draw = trainer.make_fake_input
+    trainer.make_fake_input = lambda: inputs.append(draw()) or inputs[-1]  # type: ignore[method-assign]
+    assert _step_moves_the_generator(trainer)
+    assert len(outputs) == d_steps + 2 * g_steps - 1
+    assert len(inputs) == d_steps  # a fresh coarser image for each D step
+    d_fakes = outputs[:d_steps]
+    assert all(not torch.equal(a, b) for i, a in enumerate(d_fakes) for b in d_fakes[i + 1:])
