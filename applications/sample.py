@@ -1,9 +1,14 @@
 """Random samples at any size and aspect, from any start scale.
 
     images = sample(model, count=4, start_scale=0, scale_h=2.0, scale_v=1.0, seed=7)
+
+`model` is a trained SinGAN or a training-free one (models.patch_match.patch_model): the same
+walk either way.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 
@@ -11,7 +16,8 @@ from models.singan import SinGAN
 
 
 def sample(model: SinGAN, count: int = 1, start_scale: int = 0, scale_h: float = 1.0,
-           scale_v: float = 1.0, seed: int | None = None) -> list[torch.Tensor]:
+           scale_v: float = 1.0, seed: int | None = None,
+           on_sample: Callable[[int], None] | None = None) -> list[torch.Tensor]:
     """Draw `count` random images.
 
     Args:
@@ -20,6 +26,7 @@ def sample(model: SinGAN, count: int = 1, start_scale: int = 0, scale_h: float =
         scale_h, scale_v: output width / height relative to the training image.
         seed: sample i uses the stream (seed, i) (see SinGAN.draw_noise): the same seed gives
             the same images whatever `count`, and different seeds give different sets.
+        on_sample: called with i after sample i is made (progress).
     Returns:
         `count` tensors 1x3xHxW in [-1, 1], H = round(h * scale_v), W = round(w * scale_h).
     """
@@ -29,4 +36,6 @@ def sample(model: SinGAN, count: int = 1, start_scale: int = 0, scale_h: float =
     for i in range(count):
         noise = model.draw_noise(sizes, seed=seed, index=i)
         images.append(model.generate(start_scale=start_scale, noise=noise, sizes=sizes).clamp(-1, 1))
+        if on_sample is not None:
+            on_sample(i)
     return images

@@ -42,6 +42,7 @@ from applications.animate import animate
 from models.config import resolve_config
 from models.devices import autocast_dtype
 from models.image_io import load_image
+from models.patch_match import patch_model
 from models.threads import scale_threads
 from models.trainer import ScaleTrainer, new_model, train
 
@@ -237,6 +238,19 @@ def large_photo_rows(photo: Path, rows: Rows, keep: Path | None = None,
                  f"{large / small:.2f}x the 250 px time, peak {large_gib:.2f} GiB"))
 
 
+def training_free_rows(photo: Path, rows: Rows, reference_seconds: float | None) -> None:
+    """Time one training-free sample of `photo` at 250 px (models/patch_match.py), the first
+    picture `singan sample photo.jpg` gives."""
+    config = resolve_config("default", overrides={"device": "cpu"})
+    model = patch_model(load_image(photo, config.max_size), config)
+    started = time.perf_counter()
+    model.generate(noise=model.draw_noise(seed=0))
+    seconds = time.perf_counter() - started
+    h, w = model.geometry.sizes[-1]
+    ratio = f" = {seconds / reference_seconds:.1f} reference iterations" if reference_seconds else ""
+    rows.append((f"training-free sample, {photo.name} at {w}x{h}", f"{seconds:.1f} s{ratio}"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image", type=Path, default=None)
@@ -287,6 +301,7 @@ def main() -> None:
                              f"{medians[name] / medians['reference']:.2f}x"))
 
     image_path = args.image or demo_photo()
+    training_free_rows(image_path, rows, medians.get("reference"))
     model = None
     if not args.skip_train:
         config = resolve_config("default", overrides={"device": "cpu", "precision": "fp32"})

@@ -29,6 +29,7 @@ class Purpose(IntEnum):
     ANIMATE = 5  # the noise walk of an animation
     SUPER_RESOLUTION = 6  # the noise of the enlargement steps
     PALETTE = 7  # k-means starting colours (fixed: a palette belongs to the image, not the run)
+    PATCH_DIRECTIONS = 8  # the projections a patch-matching scale uses (fixed per scale index)
 
 
 def derive_seed(seed: int, purpose: Purpose, index: int = 0) -> int:

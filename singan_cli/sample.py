@@ -1,12 +1,14 @@
-"""`singan sample MODEL -n 8 --out samples/`: random images from a trained model.
+"""`singan sample MODEL -n 8 --out samples/`: random images from a trained model, or from a
+photo without training.
 
     singan sample model/ -n 8 --scale-h 2 --start-scale 1 --seed 3 --device auto
+    singan sample photo.jpg -n 2          # no training: each scale matches the photo's patches
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,15 +17,20 @@ from singan_cli.common import (
     DeviceOption,
     SeedOption,
     emit,
+    err_console,
     next_free_paths,
     pick_device,
     pick_seed,
+    say,
     user_errors,
 )
 
 
 def sample_command(
-    model_dir: Annotated[Path, typer.Argument(metavar="MODEL", help="A model directory.")],
+    model_dir: Annotated[Path, typer.Argument(metavar="MODEL_OR_PHOTO", help="A model directory, "
+                                              "or a photo to sample without training (each scale "
+                                              "matches the photo's patches; tens of seconds per "
+                                              "sample on a CPU).")],
     count: Annotated[int, typer.Option("-n", "--count", min=1, help="How many samples.")] = 8,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNGs sample_NNN.png "
                                       "(existing files are kept; new ones are numbered "
@@ -39,12 +46,39 @@ def sample_command(
 ) -> None:
     """Write random samples as PNG (paths to stdout)."""
     with user_errors():
+        from rich.progress import Progress
+
         from applications.sample import sample
         from models.checkpoint import load_model
         from models.image_io import save_image
 
-        model = load_model(model_dir, device=pick_device(device))
-        images = sample(model, count, start_scale=start_scale, scale_h=scale_h, scale_v=scale_v,
-                        seed=pick_seed(seed))
+        where = pick_device(device)
+        model = photo_model(model_dir, where) if model_dir.is_file() else load_model(model_dir, device=where)
+        seed = pick_seed(seed)
+        console = err_console()
+        with Progress(console=console, disable=not console.is_terminal, transient=True) as bar:
+            task = bar.add_task("samples", total=count)
+            images = sample(model, count, start_scale=start_scale, scale_h=scale_h, scale_v=scale_v,
+                            seed=seed, on_sample=lambda _: bar.advance(task))
         for image, path in zip(images, next_free_paths(out, "sample", ".png", count), strict=True):
             emit(save_image(image, path))
+
+
+def photo_model(photo: Path, device: Any) -> Any:
+    """A training-free SinGAN of `photo` (models/patch_match.py) in the default preset's
+    pyramid."""
+    from models.config import resolve_config
+    from models.errors import ImageError
+    from models.image_io import load_image
+    from models.patch_match import patch_model
+
+    config = resolve_config("default", overrides={"device": device.type})
+    notes: list[str] = []
+    image = load_image(photo, config.max_size, notes).to(device)
+    for note in notes:
+        say(note)
+    try:
+        return patch_model(image, config)
+    except ImageError as exc:  # the geometry does not know the file's name
+        exc.path = photo
+        raise

@@ -151,6 +151,23 @@ def test_sample_from_missing_or_foreign_directory(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "config.yaml is missing" in result.stderr
 
 
+def test_sample_a_photo_without_training(tiny_image_path: Path, tmp_path: Path) -> None:
+    result = run("sample", tiny_image_path, "-n", "2", "--seed", "3", "--out", tmp_path / "s",
+                 "--device", "cpu")
+    assert result.exit_code == 0, result.stderr
+    paths = [Path(line) for line in result.stdout.split()]
+    assert [p.name for p in paths] == ["sample_000.png", "sample_001.png"]
+    first, second = (read_png(p) for p in paths)
+    assert first.shape == read_png(tiny_image_path).shape and not np.array_equal(first, second)
+    again = run("sample", tiny_image_path, "-n", "1", "--seed", "3", "--out", tmp_path / "t",
+                "--device", "cpu")
+    assert np.array_equal(read_png(Path(again.stdout.strip())), first)
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGB", (12, 10)).save(tiny)
+    refused = run("sample", tiny, "--out", tmp_path / "u")
+    assert refused.exit_code == 1 and str(tiny) in refused.stderr and "min-size" in refused.stderr
+
+
 def test_debug_env_shows_the_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["info", str(tmp_path / "none")], env={"SINGAN_DEBUG": "1"})
     assert result.exit_code == 1 and result.exception is not None

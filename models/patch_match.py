@@ -1,0 +1,159 @@
+"""A scale of the walk without training: match the photo's own patches at that scale.
+
+    model = patch_model(load_image(path, 250), config)       # a SinGAN whose scales need no training
+    image = model.generate(noise=model.draw_noise(seed=0))   # the same walk as a trained model
+
+Each scale starts from the upsampled coarser image plus its noise (the coarsest from the photo
+at that scale plus noise) and moves the pixels so that the image's 7x7 patches have the photo's
+distribution at that scale: their projections on random directions, sorted, should equal the
+photo's sorted projections (a sliced Wasserstein distance, the method of GPDM, Elnekave and
+Weiss 2022). The photo's projections are sorted once per step, the image's gradient flows
+through the sort. A PatchMatchStep takes (noise, prev) like a trained Generator, so
+SinGAN.generate runs either kind of scale, and every application can start from either.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from models.config import TrainConfig
+from models.geometry import Geometry, build_pyramid
+from models.seeds import Purpose, seeded_generator
+from models.singan import SinGAN
+from models.threads import scale_threads
+
+PATCH = 7
+DIRECTIONS = 64
+
+
+def project(image: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
+    """The projections of every patch of `image` (Bx3xHxW) on `directions` (Dx3xpxp, unit
+    norm): B x D x (H-p+1)(W-p+1). A convolution, so no patch matrix is ever built."""
+    return F.conv2d(image, directions).flatten(2)
+
+
+def sort_last(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(sorted values, indices) along the last dimension; numpy's sort, much faster than torch's
+    on a CPU, picks the order, and the gather keeps the gradient."""
+    order = torch.from_numpy(np.argsort(values.detach().cpu().numpy(), axis=-1)).to(values.device)
+    return values.gather(-1, order), order
+
+
+def at_quantiles(sorted_values: torch.Tensor, count: int) -> torch.Tensor:
+    """`count` evenly spaced quantiles of the last dimension (sorted) of `sorted_values`."""
+    length = sorted_values.shape[-1]
+    if length == count:
+        return sorted_values
+    at = ((torch.arange(count, device=sorted_values.device) + 0.5) * length / count).long()
+    return sorted_values[..., at.clamp(max=length - 1)]
+
+
+def sliced_patch_distance(image: torch.Tensor, target_sorted: torch.Tensor,
+                          directions: torch.Tensor, keep: float = 1.0,
+                          generator: torch.Generator | None = None) -> torch.Tensor:
+    """Mean squared gap between the sorted projections of `image`'s patches (Bx3xHxW) and
+    `target_sorted` (D x N, the photo's, sorted per direction), quantiles matched when the
+    counts differ. keep < 1: a random share of the image's patches stands for all of them."""
+    projected = project(image, directions)  # B x D x M
+    if keep < 1:
+        count = max(1, int(projected.shape[-1] * keep))
+        pick = torch.randperm(projected.shape[-1], generator=generator)[:count].to(image.device)
+        projected = projected[..., pick]
+    ordered, _ = sort_last(projected)
+    return (ordered - at_quantiles(target_sorted, ordered.shape[-1])).pow(2).mean()
+
+
+def nearest_patch_vote(image: torch.Tensor, real: torch.Tensor, patch: int = PATCH,
+                       chunk: int = 2048) -> torch.Tensor:
+    """Replace every patch of `image` (1x3xHxW) by its nearest patch of `real` (1x3xH'xW', L2)
+    and average the overlapping votes (GPNN's step): afterwards every patch is close to one of
+    the photo's. Returns 1x3xHxW."""
+    height, width = image.shape[-2:]
+    queries = F.unfold(image, patch)[0].T  # M x 3p^2
+    keys = F.unfold(real, patch)[0].T  # N x 3p^2
+    key_norms = (keys * keys).sum(dim=1)
+    nearest = torch.cat([(key_norms[None] - 2 * queries[a:a + chunk] @ keys.T).argmin(dim=1)
+                         for a in range(0, len(queries), chunk)])
+    votes = F.fold(keys[nearest].T[None], (height, width), patch)
+    counts = F.fold(torch.ones_like(queries.T)[None], (height, width), patch)
+    return votes / counts
+
+
+class PatchMatchStep(nn.Module):
+    """One scale: optimise noise + prev (Bx3xhxw) so that its patches match `real`'s (1x3xHxW).
+
+    Args:
+        real: the photo at this scale, in [-1, 1].
+        steps: optimiser steps (Adam on the pixels).
+        lr: Adam's learning rate, in pixel units of [-1, 1].
+        from_real: start from the photo itself instead of prev (the coarsest scale, where prev
+            is empty): noise on the photo then rearranges its layout.
+        scale: this scale's index; its random directions are a fixed stream of it (the sample's
+            randomness is all in the noise, so a seed gives the same image).
+        vote: end with one nearest-patch vote (nearest_patch_vote), which removes the colour
+            fringes the projections leave and makes every patch one of the photo's.
+    """
+
+    def __init__(self, real: torch.Tensor, steps: int, lr: float = 0.02, from_real: bool = False,
+                 scale: int = 0, patch: int = PATCH, directions: int = DIRECTIONS,
+                 keep: float = 1.0, vote: bool = False):
+        super().__init__()
+        self.register_buffer("real", real.detach().clone())
+        self.steps, self.lr, self.from_real, self.keep, self.vote = steps, lr, from_real, keep, vote
+        self.scale, self.patch, self.directions = scale, patch, directions
+
+    def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
+        """noise: Bx3xhxw already times the noise amplitude; prev: Bx3xhxw. Returns Bx3xhxw."""
+        start = (F.interpolate(self.real, size=prev.shape[-2:], mode="bicubic", align_corners=False)
+                 if self.from_real else prev)
+        image = (start + noise).detach().clone()
+        if min(*image.shape[-2:], *self.real.shape[-2:]) < self.patch:
+            return image.clamp(-1, 1)
+        gen = seeded_generator(self.scale, Purpose.PATCH_DIRECTIONS)
+        with torch.enable_grad(), scale_threads(tuple(image.shape[-2:]), device=image.device):
+            image.requires_grad_(True)
+            optimizer = torch.optim.Adam([image], lr=self.lr)
+            # the step size falls linearly to 0: late steps polish instead of adding noise
+            schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda i: 1 - i / self.steps)
+            for _ in range(self.steps):
+                directions = torch.randn(self.directions, 3 * self.patch ** 2, generator=gen)
+                directions = (directions / directions.norm(dim=1, keepdim=True)).view(
+                    self.directions, 3, self.patch, self.patch).to(image.device)
+                target = torch.from_numpy(np.sort(project(self.real, directions)[0].cpu().numpy(),
+                                                  axis=-1)).to(image.device)
+                loss = sliced_patch_distance(image, target, directions, self.keep, gen)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+            image = image.detach()
+            if self.vote:
+                image = torch.cat([nearest_patch_vote(one[None], self.real, self.patch) for one in image])
+        return image.clamp(-1, 1)
+
+
+def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 100, finest_steps: int = 30,
+                noise_amp: float = 1.0, lr: float = 0.02) -> SinGAN:
+    """A SinGAN for `image` (1x3xHxW in [-1, 1], capped at max_size) whose every scale is a
+    PatchMatchStep: ready to sample, nothing to train.
+
+    Args:
+        steps: optimiser steps at the coarsest scale, falling geometrically to `finest_steps`.
+        noise_amp: noise at the coarsest scale (on the photo there); finer scales get none, as
+            their start, the upsampled coarser image, already carries the variation.
+    """
+    geometry = Geometry.for_image(image.shape[-2], image.shape[-1], config.max_size,
+                                  config.min_size, config.scale_factor)
+    model = SinGAN(config=config, geometry=geometry, image=image)
+    reals = build_pyramid(image, geometry)
+    last = max(1, geometry.num_scales - 1)
+    for n, real in enumerate(reals):
+        count = round(steps * (finest_steps / steps) ** (n / last))
+        step = PatchMatchStep(real, count, lr=lr, from_real=n == 0, scale=n, vote=n == last)
+        model.generators.append(step)  # type: ignore[arg-type]
+        model.noise_amps.append(noise_amp if n == 0 else 0.0)
+    model.z_rec = torch.zeros(1, 3, *geometry.sizes[0], device=image.device)
+    return model

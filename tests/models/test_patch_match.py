@@ -1,0 +1,70 @@
+"""The training-free scales (models/patch_match.py) in the same walk as a trained model."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from models.config import resolve_config
+from models.patch_match import (
+    nearest_patch_vote,
+    patch_model,
+    project,
+    sliced_patch_distance,
+)
+from tests.conftest import synthetic_image
+
+
+def _photo() -> torch.Tensor:
+    return torch.from_numpy(synthetic_image(24, 32)).permute(2, 0, 1)[None].float() / 127.5 - 1
+
+
+def _model():  # type: ignore[no-untyped-def]
+    config = resolve_config("default", overrides={"device": "cpu", "max_size": 32, "min_size": 14})
+    return patch_model(_photo(), config, steps=6, finest_steps=3)
+
+
+def test_the_photo_is_at_distance_zero_from_itself_and_a_shuffle_is_not() -> None:
+    photo = _photo()
+    directions = torch.randn(16, 3, 7, 7)
+    directions = directions / directions.flatten(1).norm(dim=1)[:, None, None, None]
+    target = torch.from_numpy(np.sort(project(photo, directions)[0].numpy(), axis=-1))
+    assert sliced_patch_distance(photo, target, directions).item() < 1e-10
+    noise = torch.rand_like(photo) * 2 - 1
+    assert sliced_patch_distance(noise, target, directions).item() > 0.01
+
+
+def test_a_nearest_patch_vote_leaves_the_photo_as_it_is() -> None:
+    photo = _photo()
+    torch.testing.assert_close(nearest_patch_vote(photo, photo), photo, rtol=0, atol=1e-5)
+
+
+def test_the_walk_samples_without_training_and_follows_the_seed() -> None:
+    model = _model()
+    assert model.complete and model.num_trained == model.geometry.num_scales >= 2
+    first = model.generate(noise=model.draw_noise(seed=1))
+    assert first.shape == (1, 3, 24, 32) and first.min() >= -1 and first.max() <= 1
+    assert torch.equal(first, model.generate(noise=model.draw_noise(seed=1)))
+    assert not torch.equal(first, model.generate(noise=model.draw_noise(seed=2)))
+
+
+def test_training_free_samples_come_in_any_aspect() -> None:
+    from applications.sample import sample
+
+    (wide,) = sample(_model(), 1, scale_h=1.5, seed=0)
+    assert wide.shape == (1, 3, 24, 48)
+
+
+def test_optimising_brings_the_patches_closer_to_the_photo() -> None:
+    config = resolve_config("default", overrides={"device": "cpu", "max_size": 32, "min_size": 14})
+    photo = _photo()
+    still = patch_model(photo, config, steps=1, finest_steps=1)
+    moved = patch_model(photo, config, steps=60, finest_steps=60)
+    for step in (*still.generators, *moved.generators):
+        step.vote = False  # type: ignore[union-attr]
+    directions = torch.randn(32, 3, 7, 7)
+    directions = directions / directions.flatten(1).norm(dim=1)[:, None, None, None]
+    target = torch.from_numpy(np.sort(project(photo, directions)[0].numpy(), axis=-1))
+    noise = still.draw_noise(seed=0)
+    gaps = [sliced_patch_distance(m.generate(noise=noise), target, directions).item() for m in (still, moved)]
+    assert gaps[1] < 0.5 * gaps[0]
