@@ -50,7 +50,8 @@ def read_rgb(path: Path, max_size: int | None = None, notes: list[str] | None = 
     """Open `path` as an upright RGB Pillow image, longest side capped at max_size.
 
     Raises ImageError with a one-line message naming the file for every unreadable input.
-    `notes` (if given) receives remarks for the user, e.g. that only the first frame is used.
+    `notes` (if given) receives remarks about the file for the user, without its path (the caller
+    names the file as its user knows it), e.g. that only the first frame is used.
     """
     path = Path(path)
     if not path.exists():
@@ -65,7 +66,7 @@ def read_rgb(path: Path, max_size: int | None = None, notes: list[str] | None = 
                     opened.draft("RGB", (max_size * 2, max_size * 2))  # fast JPEG downscale
                 frames = getattr(opened, "n_frames", 1)
                 if frames > 1 and notes is not None:
-                    notes.append(f"{path}: has {frames} frames; using the first frame")
+                    notes.append(f"has {frames} frames; using the first frame")
                 opened.load()
                 im = ImageOps.exif_transpose(opened)
                 rgb = _to_rgb(im)

@@ -76,7 +76,7 @@ def photo_model(photo: Path, device: Any) -> Any:
     notes: list[str] = []
     image = load_image(photo, config.max_size, notes).to(device)
     for note in notes:
-        say(note)
+        say(f"{photo}: {note}")
     try:
         return patch_model(image, config)
     except ImageError as exc:  # the geometry does not know the file's name

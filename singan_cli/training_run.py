@@ -52,7 +52,7 @@ def run_training(image_path: Path, out: Path, cfg: Any, resume: bool = False, fo
     notes: list[str] = []
     image = load_image(image_path, cfg.max_size, notes)
     for note in notes:
-        say(note)
+        say(f"{image_path}: {note}")
     try:
         model = new_model(image, cfg)
     except ImageError as exc:  # the geometry does not know the file's name

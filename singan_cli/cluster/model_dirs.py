@@ -58,7 +58,7 @@ class ModelDirs:
             notes: list[str] = []
             image = load_image(run.photo, config.max_size, notes)
             for note in notes:
-                say(note)
+                say(f"{run.photo}: {note}")
             try:
                 # the driver only checks and writes, on the CPU; the worker picks its device
                 fresh = new_model(image, dataclasses.replace(config, device="cpu"))
