@@ -58,7 +58,7 @@ def studio_command(
         os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
         os.environ["GRADIO_TEMP_DIR"] = str(ws.cache)
         from singan_cli.studio.app import build_app
-        from singan_cli.studio.handlers import MAX_UPLOAD_BYTES
+        from singan_cli.studio.editor import MAX_UPLOAD_BYTES
 
         if host not in LOCAL_HOSTS:
             say(f"warning: listening on {host}: anyone who can reach port {port} can use this "

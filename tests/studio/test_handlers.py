@@ -1,4 +1,5 @@
-"""The studio's handlers as plain functions, with the tiny model and no server."""
+"""The studio's handlers and page values as plain functions, with the tiny model and no server;
+the page itself built once."""
 
 from __future__ import annotations
 
@@ -16,7 +17,20 @@ from typer.testing import CliRunner
 from models.checkpoint import load_model
 from models.errors import ImageError, ModelDirError, SinganError, UsageError
 from singan_cli.main import app
-from singan_cli.studio import handlers as h
+from singan_cli.studio.chosen_model import load_studio_model, model_image, model_info
+from singan_cli.studio.editor import editor_image, editor_mask, read_upload
+from singan_cli.studio.handlers import (
+    animate_clip,
+    blend_images,
+    paint_canvas,
+    paint_images,
+    paste_object,
+    sample_images,
+    sr_stream,
+)
+from singan_cli.studio.messages import STUDIO_FIXES, page_message
+from singan_cli.studio.train_handlers import resume_stream, train_stream
+from singan_cli.studio.training_control import StopRequested, TrainingControl
 from singan_cli.studio.workspace import Workspace
 from tests.conftest import read_png, synthetic_image
 
@@ -57,7 +71,7 @@ def test_uploads_that_are_not_images_name_the_file_not_the_cache(tmp_path: Path)
     text = hidden / "notes.png"
     text.write_text("not an image")
     with pytest.raises(ImageError) as info:
-        h.read_upload(text)
+        read_upload(text)
     assert str(info.value).startswith("notes.png: not an image file")
     assert str(hidden) not in str(info.value)
     truncated = hidden / "cut.png"
@@ -65,21 +79,21 @@ def test_uploads_that_are_not_images_name_the_file_not_the_cache(tmp_path: Path)
     Image.fromarray(synthetic_image()).save(good)
     truncated.write_bytes(good.read_bytes()[:60])
     with pytest.raises(ImageError, match="^cut.png: cannot decode image"):
-        h.read_upload(truncated)
+        read_upload(truncated)
     with pytest.raises(UsageError, match="upload an image"):
-        h.read_upload(None)
+        read_upload(None)
 
 
 def test_enormous_uploads_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "big.png"
     Image.fromarray(synthetic_image()).save(path)
-    monkeypatch.setattr(h, "MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr("singan_cli.studio.editor.MAX_UPLOAD_BYTES", 100)
     with pytest.raises(ImageError, match="^big.png: is 0 MB; the studio takes images up to"):
-        h.read_upload(path)
+        read_upload(path)
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 200)  # a decompression bomb, for Pillow
-    monkeypatch.setattr(h, "MAX_UPLOAD_BYTES", 2**20)
+    monkeypatch.setattr("singan_cli.studio.editor.MAX_UPLOAD_BYTES", 2**20)
     with pytest.raises(ImageError, match="too large to open safely"):
-        h.read_upload(path)
+        read_upload(path)
 
 
 def test_workspace_names_are_ours(ws: Workspace, tiny_model_dir: Path) -> None:
@@ -94,16 +108,16 @@ def test_workspace_names_are_ours(ws: Workspace, tiny_model_dir: Path) -> None:
     assert ws.allows(tiny_model_dir) and ws.allows(ws.models / "x")
     assert not ws.allows(Path("/etc")) and not ws.allows(ws.models / ".." / "uploads")
     with pytest.raises(ModelDirError, match="not one of the studio's models"):
-        h.load_studio_model(ws, tiny_model_dir.parent)
+        load_studio_model(ws, tiny_model_dir.parent)
 
 
 # ------------------------------------------------------------------------- training
 
 
 def test_train_stop_and_resume(ws: Workspace, tiny_image_path: Path) -> None:
-    control = h.TrainingControl()
+    control = TrainingControl()
     statuses = []
-    for status in h.train_stream(ws, control, tiny_image_path, "tiny", "default", 32, 10, 10):
+    for status in train_stream(ws, control, tiny_image_path, "tiny", "default", 32, 10, 10):
         statuses.append(status)
         if "done" in status.text and "Scale 1 of" in status.text:
             control.request_stop()  # the page's Stop button, after the first scale
@@ -113,38 +127,41 @@ def test_train_stop_and_resume(ws: Workspace, tiny_image_path: Path) -> None:
     assert [p.name for p in statuses[-1].previews] == ["scale_00.png"]
     assert [label for label, _ in ws.list_models()][0] == "tiny"
     assert len(list(ws.uploads.glob("upload_*.png"))) == 1  # our name, not the upload's
-    with pytest.raises(UsageError, match="model tiny exists: press Resume"):
-        next(h.train_stream(ws, control, tiny_image_path, "tiny", "default", 32, 10, 10))
+    with pytest.raises(ModelDirError, match="already holds a model") as refused:
+        list(train_stream(ws, control, tiny_image_path, "tiny", "default", 32, 10, 10))
+    assert page_message(refused.value).endswith("press Resume to continue it, tick Overwrite to "
+                                                 "start over, or choose another name")
+    assert load_model(out).num_trained == 1  # the refused training wrote nothing
 
-    statuses = list(h.resume_stream(ws, control, str(out)))
+    statuses = list(resume_stream(ws, control, str(out)))
     assert statuses[-1].done and statuses[-1].text.startswith("Done: tiny is trained")
     model = load_model(out)
     assert model.complete and model.config.iters == 10 and model.config.max_size == 32
     assert len(statuses[-1].previews) == model.geometry.num_scales
     with pytest.raises(UsageError, match="is complete, nothing to resume"):
-        next(h.resume_stream(ws, control, str(out)))
+        next(resume_stream(ws, control, str(out)))
 
 
 def test_a_model_stopped_in_its_first_scale_is_listed(ws: Workspace, tiny_image_path: Path,
                                                        tiny_config) -> None:  # type: ignore[no-untyped-def]
     from models.image_io import load_image
-    from models.resume import prepare_output
+    from models.output_dir import prepare_output
     from models.trainer import new_model
 
     out = ws.models / "early"
     prepare_output(out, new_model(load_image(tiny_image_path, 32), tiny_config))  # 0 scales
     assert ws.list_models()[0] == ("early", str(out))
-    info = h.model_info(ws, str(out))
+    info = model_info(ws, str(out))
     assert info.num_trained == 0 and "no scale trained yet" in info.text
     with pytest.raises(ModelDirError):
-        h.sample_images(ws, str(out))
+        sample_images(ws, str(out))
 
 
 def test_training_refuses_a_bad_upload_before_starting(ws: Workspace, tmp_path: Path) -> None:
     text = tmp_path / "x.jpg"
     text.write_text("hello")
     with pytest.raises(ImageError, match="^x.jpg: not an image"):
-        next(h.train_stream(ws, h.TrainingControl(), text, "m", "default", 32, 10, 10))
+        next(train_stream(ws, TrainingControl(), text, "m", "default", 32, 10, 10))
     assert not (ws.models / "m").exists()
 
 
@@ -152,53 +169,53 @@ def test_training_refuses_a_bad_upload_before_starting(ws: Workspace, tmp_path: 
 
 
 def test_sample_writes_numbered_pngs(ws: Workspace, tiny_model_dir: Path) -> None:
-    paths = h.sample_images(ws, str(tiny_model_dir), count=3, start_scale=1, scale_h=1.5, seed=0)
+    paths = sample_images(ws, str(tiny_model_dir), count=3, start_scale=1, scale_h=1.5, seed=0)
     assert [p.name for p in paths] == ["sample_000.png", "sample_001.png", "sample_002.png"]
     assert read_png(paths[0]).shape == (24, 48, 3)
-    again = h.sample_images(ws, str(tiny_model_dir), count=1, seed=0)
+    again = sample_images(ws, str(tiny_model_dir), count=1, seed=0)
     assert again[0].name == "sample_003.png"  # results are never overwritten
     with pytest.raises(SinganError, match="start"):
-        h.sample_images(ws, str(tiny_model_dir), start_scale=7)
+        sample_images(ws, str(tiny_model_dir), start_scale=7)
     with pytest.raises(UsageError, match="choose a model"):
-        h.sample_images(ws, None)
+        sample_images(ws, None)
 
 
 def test_paint_canvas_palette_and_paint_to_image(ws: Workspace, tiny_model_dir: Path) -> None:
-    canvas, colors = h.paint_canvas(ws, str(tiny_model_dir), "palette", 4)
+    canvas, colors = paint_canvas(ws, str(tiny_model_dir), "palette", 4)
     assert canvas.shape == (24, 32, 3) and len(colors) == 4
     assert all(len(c) == 7 and c.startswith("#") for c in colors)
     used = {f"#{r:02x}{g:02x}{b:02x}" for r, g, b in canvas.reshape(-1, 3)}
     assert used <= set(colors)  # the image mapped to its own palette
-    blank, _ = h.paint_canvas(ws, str(tiny_model_dir), "blank", 4)
+    blank, _ = paint_canvas(ws, str(tiny_model_dir), "blank", 4)
     assert len(np.unique(blank.reshape(-1, 3), axis=0)) == 1
-    paths = h.paint_images(ws, str(tiny_model_dir), editor(canvas, stroke()), start_scale=1,
-                           count=2, seed=0)
+    paths = paint_images(ws, str(tiny_model_dir), editor(canvas, stroke()), start_scale=1,
+                         count=2, seed=0)
     assert [p.stem for p in paths] == ["painting_000", "paint_000", "paint_001"]
     painting = read_png(paths[0])
     assert painting.shape == (24, 32, 3) and (painting[10, 15] == (255, 0, 255)).all()
     assert all(read_png(p).shape == (24, 32, 3) for p in paths[1:])
     with pytest.raises(ImageError, match="painting is 10x40"):
-        h.paint_images(ws, str(tiny_model_dir), editor(np.zeros((40, 10, 3), np.uint8)))
+        paint_images(ws, str(tiny_model_dir), editor(np.zeros((40, 10, 3), np.uint8)))
     with pytest.raises(UsageError, match="painting is empty"):
-        h.paint_images(ws, str(tiny_model_dir), None)
+        paint_images(ws, str(tiny_model_dir), None)
 
 
 def test_editor_mask_is_where_the_brush_went() -> None:
     background = np.zeros((24, 32, 3), np.uint8)
-    assert (h.editor_mask(editor(background, stroke())) == stroke()).all()
+    assert (editor_mask(editor(background, stroke())) == stroke()).all()
     with pytest.raises(UsageError, match="mask is empty"):
-        h.editor_mask(editor(background))
+        editor_mask(editor(background))
     with pytest.raises(UsageError, match="mask is empty"):
-        h.editor_mask({"background": None, "layers": [], "composite": None})
+        editor_mask({"background": None, "layers": [], "composite": None})
 
 
 @pytest.mark.parametrize("mode", ["harmonize", "edit"])
 def test_harmonize_and_edit_with_a_brushed_mask(ws: Workspace, tiny_model_dir: Path,
                                                 mode: str) -> None:
-    image = h.model_image(ws, str(tiny_model_dir))
+    image = model_image(ws, str(tiny_model_dir))
     pasted = editor(image, stroke(), color=(250, 250, 20))
-    mask = editor(h.editor_image(pasted), stroke())
-    paths = h.blend_images(ws, str(tiny_model_dir), mode, pasted, mask, start_scale=1, seed=0)
+    mask = editor(editor_image(pasted), stroke())
+    paths = blend_images(ws, str(tiny_model_dir), mode, pasted, mask, start_scale=1, seed=0)
     expected = [f"{mode}_000_paste", f"{mode}_000_mask", f"{mode}_000"]
     assert [p.stem for p in paths] == expected + ([f"{mode}_000_raw"] if mode == "edit" else [])
     paste, region, result = (read_png(p) for p in paths[:3])
@@ -210,12 +227,12 @@ def test_harmonize_and_edit_with_a_brushed_mask(ws: Workspace, tiny_model_dir: P
 
 
 def test_blend_refuses_masks_that_do_not_fit(ws: Workspace, tiny_model_dir: Path) -> None:
-    image = h.model_image(ws, str(tiny_model_dir))
+    image = model_image(ws, str(tiny_model_dir))
     tall = editor(np.zeros((64, 16, 3), np.uint8), np.ones((64, 16), bool))
     with pytest.raises(ImageError, match="mask is 16x64 but the model's image is 32x24"):
-        h.blend_images(ws, str(tiny_model_dir), "harmonize", editor(image), tall)
+        blend_images(ws, str(tiny_model_dir), "harmonize", editor(image), tall)
     with pytest.raises(UsageError, match="mode 'blend'"):
-        h.blend_images(ws, str(tiny_model_dir), "blend", editor(image), tall)
+        blend_images(ws, str(tiny_model_dir), "blend", editor(image), tall)
 
 
 def test_paste_an_object_with_transparency(ws: Workspace, tiny_model_dir: Path,
@@ -224,30 +241,30 @@ def test_paste_an_object_with_transparency(ws: Workspace, tiny_model_dir: Path,
     obj[2:8, 2:8] = (255, 255, 0, 255)  # an opaque yellow square on a transparent tile
     path = tmp_path / "object.png"
     Image.fromarray(obj, "RGBA").save(path)
-    pasted, layer = h.paste_object(ws, str(tiny_model_dir), path, x=0.5, y=0.5, width=0.5)
+    pasted, layer = paste_object(ws, str(tiny_model_dir), path, x=0.5, y=0.5, width=0.5)
     assert pasted.shape == (24, 32, 3) and layer.shape == (24, 32, 4)
     region = layer[..., 3] > 0
     assert 0 < region.sum() < 16 * 16  # the square, not its transparent tile
     middle = pasted[10:14, 14:18].astype(int)  # resampled, so within a few levels
     assert np.abs(middle - (255, 255, 0)).max() < 20
-    assert (h.editor_mask({"layers": [layer]}) == region).all()
+    assert (editor_mask({"layers": [layer]}) == region).all()
 
 
 def test_animate_writes_a_looping_gif(ws: Workspace, tiny_model_dir: Path) -> None:
     frames: list[int] = []
-    paths = h.animate_clip(ws, str(tiny_model_dir), frames=4, fps=5, on_frame=frames.append)
+    paths = animate_clip(ws, str(tiny_model_dir), frames=4, fps=5, on_frame=frames.append)
     assert [p.name for p in paths] == ["animation_000.gif"] and frames == [0, 1, 2, 3]
     with Image.open(paths[0]) as gif:
         assert gif.n_frames == 4 and gif.size == (32, 24)
 
 
 def test_super_resolution_in_the_studio(ws: Workspace, tiny_image_path: Path) -> None:
-    statuses = list(h.sr_stream(ws, h.TrainingControl(), tiny_image_path, factor=2, iters=5))
+    statuses = list(sr_stream(ws, TrainingControl(), tiny_image_path, factor=2, iters=5))
     bicubic, big = statuses[-1].paths
     assert read_png(bicubic).shape == read_png(big).shape == (48, 64, 3)
     assert statuses[-1].text.startswith("Done: 32x24 -> 64x48")
     with pytest.raises(UsageError, match="above 1"):
-        next(h.sr_stream(ws, h.TrainingControl(), tiny_image_path, factor=1))
+        next(sr_stream(ws, TrainingControl(), tiny_image_path, factor=1))
 
 
 # ------------------------------------------------------------------------- page and command
@@ -255,7 +272,7 @@ def test_super_resolution_in_the_studio(ws: Workspace, tiny_image_path: Path) ->
 
 def test_page_errors_are_one_line_and_the_page_builds(tmp_path: Path) -> None:
     gr = pytest.importorskip("gradio")
-    from singan_cli.studio.app import guard
+    from singan_cli.studio.tabs.common import guard
 
     def bad_upload() -> None:
         raise ImageError("photo.png: not an image file Pillow can read (use PNG or JPEG)")
@@ -325,27 +342,37 @@ def test_stop_cancels_a_fine_tune_and_writes_nothing(ws: Workspace, tiny_model_d
                                                      tab: str) -> None:
     """Stop pressed while the harmonize / quantize fine-tune runs: it ends at the next report,
     no result is written, and the next run (Stop cleared) finishes."""
-    control = h.TrainingControl()
+    control = TrainingControl()
     seen: list[Any] = []
 
     def press_stop(report: Any) -> None:
         seen.append(report)
         control.request_stop()
 
-    image = h.model_image(ws, str(tiny_model_dir))
+    image = model_image(ws, str(tiny_model_dir))
     pasted = editor(image, stroke(), color=(250, 250, 20))
 
     def run(progress: Any) -> list[Path]:
         if tab == "harmonize":
-            return h.blend_images(ws, str(tiny_model_dir), "harmonize", pasted,
-                                  editor(image, stroke()), start_scale=1, finetune_iters=400,
-                                  seed=0, progress=progress)
-        return h.paint_images(ws, str(tiny_model_dir), pasted, start_scale=1, quantize=True,
-                              colors=3, finetune_iters=400, seed=0, progress=progress)
+            return blend_images(ws, str(tiny_model_dir), "harmonize", pasted,
+                                editor(image, stroke()), start_scale=1, finetune_iters=400,
+                                seed=0, progress=progress)
+        return paint_images(ws, str(tiny_model_dir), pasted, start_scale=1, quantize=True,
+                            colors=3, finetune_iters=400, seed=0, progress=progress)
 
-    with pytest.raises(h.StopRequested):
+    with pytest.raises(StopRequested):
         run(control.watch(press_stop))
     assert [(r.iteration, r.iters) for r in seen] == [(10, 400)]  # one report, then stopped
     assert not list(ws.root.rglob("*.png"))
     paths = run(control.watch())  # a new action clears Stop
     assert paths and all(p.is_file() for p in paths)
+
+
+def test_every_fix_is_worded_for_the_page_without_flags() -> None:
+    from models.errors import Fix
+
+    assert set(STUDIO_FIXES) == set(Fix)
+    assert not any("--" in words for words in STUDIO_FIXES.values())
+    error = UsageError("training at max_size 900 needs about 9 GiB", fix=Fix.MAX_SIZE, fits=420)
+    assert page_message(error) == ("training at max_size 900 needs about 9 GiB; set Max size to 420 "
+                                   "or less")
