@@ -52,17 +52,11 @@ def at_quantiles(sorted_values: torch.Tensor, count: int) -> torch.Tensor:
 
 
 def sliced_patch_distance(image: torch.Tensor, target_sorted: torch.Tensor,
-                          directions: torch.Tensor, keep: float = 1.0,
-                          generator: torch.Generator | None = None) -> torch.Tensor:
+                          directions: torch.Tensor) -> torch.Tensor:
     """Mean squared gap between the sorted projections of `image`'s patches (Bx3xHxW) and
     `target_sorted` (D x N, the photo's, sorted per direction), quantiles matched when the
-    counts differ. keep < 1: a random share of the image's patches stands for all of them."""
-    projected = project(image, directions)  # B x D x M
-    if keep < 1:
-        count = max(1, int(projected.shape[-1] * keep))
-        pick = torch.randperm(projected.shape[-1], generator=generator)[:count].to(image.device)
-        projected = projected[..., pick]
-    ordered, _ = sort_last(projected)
+    counts differ."""
+    ordered, _ = sort_last(project(image, directions))  # B x D x M
     return (ordered - at_quantiles(target_sorted, ordered.shape[-1])).pow(2).mean()
 
 
@@ -99,10 +93,10 @@ class PatchMatchStep(nn.Module):
 
     def __init__(self, real: torch.Tensor, steps: int, lr: float = 0.02, from_real: bool = False,
                  scale: int = 0, patch: int = PATCH, directions: int = DIRECTIONS,
-                 keep: float = 1.0, vote: bool = False):
+                 vote: bool = False):
         super().__init__()
         self.register_buffer("real", real.detach().clone())
-        self.steps, self.lr, self.from_real, self.keep, self.vote = steps, lr, from_real, keep, vote
+        self.steps, self.lr, self.from_real, self.vote = steps, lr, from_real, vote
         self.scale, self.patch, self.directions = scale, patch, directions
 
     def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
@@ -124,7 +118,7 @@ class PatchMatchStep(nn.Module):
                     self.directions, 3, self.patch, self.patch).to(image.device)
                 target = torch.from_numpy(np.sort(project(self.real, directions)[0].cpu().numpy(),
                                                   axis=-1)).to(image.device)
-                loss = sliced_patch_distance(image, target, directions, self.keep, gen)
+                loss = sliced_patch_distance(image, target, directions)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
