@@ -123,6 +123,7 @@ class ScaleTrainer:
         h, w = self.size
         self.window_size = window_size(self.size, config.crop_size)
         self.pool: list[torch.Tensor] = []  # random coarser images, reused by cropped steps
+        self.pool_renewed_at = -1  # steps_done at the last renewal
         window_area = self.window_size[0] * self.window_size[1] if self.window_size else h * w
         self.renew_every = math.ceil(FAKE_POOL_RENEW_EVERY * h * w / window_area)
         self.steps_done = 0
@@ -148,7 +149,9 @@ class ScaleTrainer:
         if not self.pool:  # one at a time: a batch would hold FAKE_POOL x the activations
             self.pool = [resize(self.model.generate(stop_scale=self.scale - 1), self.size)
                          for _ in range(FAKE_POOL)]
-        elif self.steps_done % self.renew_every == 0:
+        elif self.steps_done % self.renew_every == 0 and self.pool_renewed_at != self.steps_done:
+            # once per renewal step, however many D steps draw from the pool
+            self.pool_renewed_at = self.steps_done
             renewed = (self.steps_done // self.renew_every) % FAKE_POOL
             self.pool[renewed] = resize(self.model.generate(stop_scale=self.scale - 1), self.size)
         return self.pool[int(torch.randint(FAKE_POOL, ()))]

@@ -81,4 +81,5 @@ def photo_model(photo: Path, device: Any) -> Any:
         return patch_model(image, config)
     except ImageError as exc:  # the geometry does not know the file's name
         exc.path = photo
+        exc.fix = None  # sample has no --min-size: the message's minimum says it
         raise

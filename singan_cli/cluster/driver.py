@@ -145,7 +145,7 @@ class Driver:
             self.dirs.apply(run, item)
         except (SinganError, ValueError) as exc:  # disk full, a bad name from the worker
             self.ray.cancel(generator)
-            run.fail(str(exc))
+            run.fail(cli_message(exc) if isinstance(exc, SinganError) else str(exc))
             self._settle(generator, run, display)
             return
         if item["kind"] == "start":

@@ -44,7 +44,8 @@ def studio_command(
             try:
                 load_model(folder, allow_empty=True)
             except ModelDirError as exc:
-                raise ModelDirError(f"{exc} (given to singan studio)") from None
+                raise ModelDirError(f"{exc.what} (given to singan studio)", path=exc.path,
+                                    fix=exc.fix, **exc.facts) from None
         ws = Workspace(workspace, list(model_dirs or []))
         try:
             ws.create()

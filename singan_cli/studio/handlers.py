@@ -1,6 +1,8 @@
-"""What the application buttons do: sample, paint, paste, harmonize / edit, animate, enlarge.
+"""What the application buttons do: a first look, sample, paint, paste, harmonize / edit,
+animate, enlarge.
 
     paths = sample_images(ws, model_path, count=4, start_scale=0, scale_h=1, scale_v=1, seed=0)
+    paths = first_look(ws, "photo.jpg", count=2, seed=0)      # no model: training-free samples
     paths = blend_images(ws, model_path, "harmonize", paste_value, mask_value, start_scale=3)
     for status in sr_stream(ws, control, "small.png", factor=2):
         print(status.text)
@@ -73,6 +75,19 @@ def sample_images(ws: Workspace, model_path: str | Path | None, count: int = 4,
     images = sample(model, int(count), start_scale=int(start_scale), scale_h=float(scale_h),
                     scale_v=float(scale_v), seed=_seed(seed))
     return _save(ws, images, "sample")
+
+
+def first_look(ws: Workspace, upload: str | Path | None, count: int = 2,
+               seed: int | None = 0) -> list[Path]:
+    """Training-free samples of an uploaded photo (models/patch_match.py, what `singan sample
+    photo.jpg` draws) -> results/first_look_NNN.png paths: a picture before any training."""
+    from applications.sample import sample
+    from models.config import resolve_config
+    from models.patch_match import patch_model
+
+    config = resolve_config("default", overrides={"device": "cpu"})
+    model = patch_model(read_upload(upload, config.max_size, "photo"), config)
+    return _save(ws, sample(model, int(count), seed=_seed(seed)), "first_look")
 
 
 def paint_canvas(ws: Workspace, model_path: str | Path | None, start: str = "palette",

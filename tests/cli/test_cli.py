@@ -165,7 +165,8 @@ def test_sample_a_photo_without_training(tiny_image_path: Path, tmp_path: Path) 
     tiny = tmp_path / "tiny.png"
     Image.new("RGB", (12, 10)).save(tiny)
     refused = run("sample", tiny, "--out", tmp_path / "u")
-    assert refused.exit_code == 1 and str(tiny) in refused.stderr and "min-size" in refused.stderr
+    assert refused.exit_code == 1 and str(tiny) in refused.stderr and "min_size = 16 px" in refused.stderr
+    assert "--min-size" not in refused.stderr  # sample has no such flag
 
 
 def test_debug_env_shows_the_traceback(tmp_path: Path) -> None:

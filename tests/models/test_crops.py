@@ -79,6 +79,23 @@ def test_cropped_scales_train_on_windows_from_a_pool_and_sample_whole_images() -
     assert ScaleTrainer(trainer.model, 0).window_size is None
 
 
+@pytest.mark.parametrize("d_steps", [1, 3])
+def test_the_pool_renews_one_image_per_renewal_step_whatever_the_d_steps(d_steps: int) -> None:
+    trainer = _cropped_trainer(crop=24)
+    trainer.config = dataclasses.replace(trainer.config, d_steps=d_steps)
+    calls: list[int] = []
+    generate = trainer.model.generate
+    trainer.model.generate = lambda **kw: calls.append(1) or generate(**kw)  # type: ignore[method-assign]
+    steps = 4 * trainer.renew_every
+    for _ in range(steps):
+        trainer.step()
+    renewals = len(calls) - FAKE_POOL  # the first call fills the pool
+    # steps_done counts iterations begun: the first draw of iteration i sees i, a later D
+    # step's draw i + 1; each count that is a renewal step renews one image, once
+    seen = steps if d_steps > 1 else steps - 1
+    assert renewals == sum(1 for done in range(1, seen + 1) if done % trainer.renew_every == 0)
+
+
 def test_a_cropped_training_gives_a_whole_model(tiny_image_path, tiny_config) -> None:  # type: ignore[no-untyped-def]
     from models.image_io import load_image
 

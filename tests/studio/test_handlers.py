@@ -22,6 +22,7 @@ from singan_cli.studio.editor import editor_image, editor_mask, read_upload
 from singan_cli.studio.handlers import (
     animate_clip,
     blend_images,
+    first_look,
     paint_canvas,
     paint_images,
     paste_object,
@@ -180,6 +181,19 @@ def test_sample_writes_numbered_pngs(ws: Workspace, tiny_model_dir: Path) -> Non
         sample_images(ws, None)
 
 
+def test_a_first_look_samples_the_upload_without_training(ws: Workspace, tiny_image_path: Path,
+                                                          tmp_path: Path) -> None:
+    models = ws.list_models()
+    paths = first_look(ws, str(tiny_image_path), count=2, seed=0)
+    assert [p.name for p in paths] == ["first_look_000.png", "first_look_001.png"]
+    first, second = (read_png(p) for p in paths)
+    assert first.shape == read_png(tiny_image_path).shape and not np.array_equal(first, second)
+    assert ws.list_models() == models  # nothing was trained
+    (tmp_path / "notes.txt").write_text("not an image")
+    with pytest.raises(ImageError, match="^notes.txt: not an image"):
+        first_look(ws, str(tmp_path / "notes.txt"))
+
+
 def test_paint_canvas_palette_and_paint_to_image(ws: Workspace, tiny_model_dir: Path) -> None:
     canvas, colors = paint_canvas(ws, str(tiny_model_dir), "palette", 4)
     assert canvas.shape == (24, 32, 3) and len(colors) == 4
@@ -306,7 +320,7 @@ def test_page_errors_are_one_line_and_the_page_builds(tmp_path: Path) -> None:
     assert built.stdout.split("\n")[0] == "True"
     # the trainings stream their own status; Gradio's full pending display would keep the
     # browser redrawing on the training's cores
-    assert built.stdout.split("\n")[1] == "['on_resume', 'on_sr', 'on_train']"
+    assert built.stdout.split("\n")[1] == "['on_look', 'on_resume', 'on_sr', 'on_train']"
     assert not (tmp_path / "ws").exists()  # building the page writes nothing
 
 

@@ -1,4 +1,5 @@
-"""The Train tab: upload a photo, train a model on it (or resume the chosen one), Stop.
+"""The Train tab: upload a photo, look at training-free samples of it, train a model on it (or
+resume the chosen one), Stop.
 
     train_tab = build(ws, model, control)   # inside gr.Blocks and gr.Tabs
 
@@ -8,6 +9,7 @@ the Model list.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import gradio as gr
 
 from singan_cli.studio.editor import read_upload
+from singan_cli.studio.handlers import first_look
 from singan_cli.studio.tabs.common import TRAINING_EVENT, BuiltTab, gallery, guard, model_choices
 from singan_cli.studio.train_handlers import TrainStatus, resume_stream, train_stream
 from singan_cli.studio.training_control import TrainingControl
@@ -54,6 +57,8 @@ def build(ws: Workspace, model: gr.Dropdown, control: TrainingControl) -> BuiltT
                     train_btn = gr.Button("Train", variant="primary", elem_id="train-start")
                     resume_btn = gr.Button("Resume", elem_id="train-resume")
                     stop_btn = gr.Button("Stop", variant="stop", elem_id="train-stop")
+                look_btn = gr.Button("First look: a sample without training (under a minute on "
+                                     "a 2-core CPU)", elem_id="train-first-look")
             with gr.Column(scale=2):
                 status = gr.Markdown("No training running.", elem_id="train-status")
                 previews = gr.Gallery(label="After each scale: the real image, then 4 "
@@ -80,7 +85,15 @@ def build(ws: Workspace, model: gr.Dropdown, control: TrainingControl) -> BuiltT
     def on_resume(path: str | None) -> Any:
         yield from show(resume_stream(ws, control, path))
 
+    def on_look(path: str | None) -> Any:
+        started = time.perf_counter()
+        paths = first_look(ws, path, count=1, seed=None)
+        return (f"First look in {time.perf_counter() - started:.0f} s: no training, each scale "
+                f"matched the photo's patches. Train for better samples.",
+                gallery(paths, ["first look"] * len(paths)))
+
     photo.change(guard(on_photo), [photo, max_size], photo_preview)
+    look_btn.click(guard(on_look), photo, [status, previews], **TRAINING_EVENT)
     train_btn.click(guard(on_train), [photo, name, preset, max_size, iters, iters_finest, force],
                     [status, previews, model], **TRAINING_EVENT)
     resume_btn.click(guard(on_resume), model, [status, previews, model], **TRAINING_EVENT)
