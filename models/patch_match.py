@@ -35,11 +35,18 @@ def project(image: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
     return F.conv2d(image, directions).flatten(2)
 
 
-def sort_last(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(sorted values, indices) along the last dimension; numpy's sort, much faster than torch's
-    on a CPU, picks the order, and the gather keeps the gradient."""
+def sort_last(values: torch.Tensor) -> torch.Tensor:
+    """`values` sorted along the last dimension; numpy's sort, much faster than torch's on a CPU,
+    picks the order, and the gather keeps the gradient."""
     order = torch.from_numpy(np.argsort(values.detach().cpu().numpy(), axis=-1)).to(values.device)
-    return values.gather(-1, order), order
+    return values.gather(-1, order)
+
+
+def photo_projections(real: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
+    """The sorted projections of every patch of `real` (1x3xHxW) on `directions`: D x N, no
+    gradient (numpy's sort of the values alone, the fastest here)."""
+    values = project(real, directions)[0].detach().cpu().numpy()
+    return torch.from_numpy(np.sort(values, axis=-1)).to(real.device)
 
 
 def at_quantiles(sorted_values: torch.Tensor, count: int) -> torch.Tensor:
@@ -56,7 +63,7 @@ def sliced_patch_distance(image: torch.Tensor, target_sorted: torch.Tensor,
     """Mean squared gap between the sorted projections of `image`'s patches (Bx3xHxW) and
     `target_sorted` (D x N, the photo's, sorted per direction), quantiles matched when the
     counts differ."""
-    ordered, _ = sort_last(project(image, directions))  # B x D x M
+    ordered = sort_last(project(image, directions))  # B x D x M
     return (ordered - at_quantiles(target_sorted, ordered.shape[-1])).pow(2).mean()
 
 
@@ -116,9 +123,8 @@ class PatchMatchStep(nn.Module):
                 directions = torch.randn(self.directions, 3 * self.patch ** 2, generator=gen)
                 directions = (directions / directions.norm(dim=1, keepdim=True)).view(
                     self.directions, 3, self.patch, self.patch).to(image.device)
-                target = torch.from_numpy(np.sort(project(self.real, directions)[0].cpu().numpy(),
-                                                  axis=-1)).to(image.device)
-                loss = sliced_patch_distance(image, target, directions)
+                loss = sliced_patch_distance(image, photo_projections(self.real, directions),
+                                             directions)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
