@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from applications.blend_defaults import EDIT_SCALES_BELOW_FINEST, HARMONIZE_SCALES_BELOW_FINEST
 from models.geometry import resize
 from models.seeds import Purpose, fresh_seed
 from models.singan import SinGAN
@@ -47,6 +48,16 @@ EDIT_MASK = MaskShape(radius=20, sigma=5)  # the paper's editing mask: edits lea
 def default_start_scale(model: SinGAN, scales_below_finest: int) -> int:
     """A start scale counted from the finest trained one, kept >= 1."""
     return max(1, model.num_trained - 1 - scales_below_finest) if model.num_trained > 1 else 0
+
+
+def harmonize_start_scale(model: SinGAN) -> int:
+    """The default scale that receives a paste."""
+    return default_start_scale(model, HARMONIZE_SCALES_BELOW_FINEST)
+
+
+def edit_start_scale(model: SinGAN) -> int:
+    """The default scale that receives an edit."""
+    return default_start_scale(model, EDIT_SCALES_BELOW_FINEST)
 
 
 def soft_mask(mask: torch.Tensor, radius: float, sigma: float | None = None,

@@ -12,7 +12,8 @@ For each `<name>_naive.jpg` (or `<name>_edit_N.png` with --edit) beside `<name>.
 - structure: the correlation, inside the mask, between the luminance gradient magnitude of the
   result and that of the paste; 1: every edge of the pasted object kept.
 With --models DIR holding a model directory `DIR/<name>` (trained on `<name>.jpg`), also the
-scores of `singan harmonize` (or `edit`) with its defaults, and its time. Prints a markdown table.
+scores of `singan harmonize` (or `edit`) with its defaults (the fine-tune included), and its
+time. Prints a markdown table.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from applications.blend import default_start_scale, edit, harmonize
+from applications.blend import edit, edit_start_scale, harmonize, harmonize_start_scale
+from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS
 from models.checkpoint import load_model
 from models.geometry import resize
 from models.image_io import load_image, load_mask
@@ -98,12 +100,13 @@ def main() -> None:
         row = {"pair": input_path.stem, "naive": (style(paste, background, mask), 1.0)}
         model_dir = args.models / name if args.models else None
         if model_dir is not None and model_dir.exists():
-            model = load_model(model_dir)
+            model = load_model(model_dir, with_discriminators=not args.edit)
             started = time.perf_counter()
             if args.edit:
-                _, blended = edit(model, paste, mask, default_start_scale(model, 4), seed=0)
+                _, blended = edit(model, paste, mask, edit_start_scale(model), seed=0)
             else:
-                _, blended = harmonize(model, paste, mask, default_start_scale(model, 3), seed=0)
+                _, blended = harmonize(model, paste, mask, harmonize_start_scale(model), seed=0,
+                                        finetune_iters=HARMONIZE_FINETUNE_ITERS)
             row["seconds"] = time.perf_counter() - started
             row["singan"] = (style(blended, background, mask), structure(blended, paste, mask))
         rows.append(row)

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from applications.blend_defaults import EDIT_SCALES_BELOW_FINEST
 from singan_cli.common import (
     Device,
     DeviceOption,
@@ -32,15 +33,15 @@ def edit_command(
     mask: MaskOption,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG \\[default: "
                                              "<edited>_edited.png].")] = None,
-    start_scale: Annotated[int | None, typer.Option(min=0, help="Scale that receives the edit "
-                                                    "\\[default: finest - 4].")] = None,
+    start_scale: Annotated[int | None, typer.Option(min=0, help=(
+        f"Scale that receives the edit \\[default: finest - {EDIT_SCALES_BELOW_FINEST}]."))] = None,
     seed: SeedOption = None,
     device: DeviceOption = Device.auto,
     force: ForceOption = False,
 ) -> None:
     """Blend an edit (paths of the blended and the raw output to stdout)."""
     with user_errors():
-        from applications.blend import default_start_scale, edit
+        from applications.blend import edit, edit_start_scale
         from models.image_io import save_image
         from singan_cli.inputs import load_model_image_mask
 
@@ -49,7 +50,7 @@ def edit_command(
         raw_out = out.with_name(f"{out.stem}_raw.png")
         refuse_existing([out, raw_out], force)
         model, image, region = load_model_image_mask(model_dir, edited, mask, device=where)
-        scale = default_start_scale(model, 4) if start_scale is None else start_scale
+        scale = edit_start_scale(model) if start_scale is None else start_scale
         raw, blended = edit(model, image, region, scale, seed=pick_seed(seed))
         emit(save_image(blended, out))
         emit(save_image(raw, raw_out))

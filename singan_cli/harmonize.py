@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS, HARMONIZE_SCALES_BELOW_FINEST
 from singan_cli.common import (
     Device,
     DeviceOption,
@@ -31,17 +32,18 @@ def harmonize_command(
     mask: MaskOption,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output PNG \\[default: "
                                              "<pasted>_harmonized.png].")] = None,
-    start_scale: Annotated[int | None, typer.Option(min=0, help="Scale that receives the paste "
-                                                    "\\[default: finest - 3].")] = None,
-    finetune: Annotated[int, typer.Option(min=0, help="Fine-tune iterations per scale on the "
-                                          "pasted image first (0 = off; 100-300 is typical).")] = 0,
+    start_scale: Annotated[int | None, typer.Option(min=0, help=(
+        f"Scale that receives the paste \\[default: finest - {HARMONIZE_SCALES_BELOW_FINEST}]."))] = None,
+    finetune: Annotated[int, typer.Option(min=0, help=(
+        "Fine-tune iterations per scale on the pasted image first, which keeps the object's "
+        "edges (0 = off: faster, blurrier)."))] = HARMONIZE_FINETUNE_ITERS,
     seed: SeedOption = None,
     device: DeviceOption = Device.auto,
     force: ForceOption = False,
 ) -> None:
     """Harmonize a naive paste (output path to stdout)."""
     with user_errors():
-        from applications.blend import default_start_scale, harmonize
+        from applications.blend import harmonize, harmonize_start_scale
         from models.image_io import save_image
         from singan_cli.inputs import load_model_image_mask
         from singan_cli.progress import TrainingProgress
@@ -51,7 +53,7 @@ def harmonize_command(
         refuse_existing([out], force)  # before the (possibly long) fine-tune
         model, image, region = load_model_image_mask(model_dir, pasted, mask,
                                                      with_discriminators=finetune > 0, device=where)
-        scale = default_start_scale(model, 3) if start_scale is None else start_scale
+        scale = harmonize_start_scale(model) if start_scale is None else start_scale
         with TrainingProgress() as progress:
             _, blended = harmonize(model, image, region, scale, seed=pick_seed(seed),
                                    finetune_iters=finetune, progress=progress)

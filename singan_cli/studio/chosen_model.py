@@ -45,7 +45,7 @@ class ModelInfo:
 
 
 def model_info(ws: Workspace, path: str | Path | None) -> ModelInfo:
-    from applications.blend import default_start_scale
+    from applications.blend import edit_start_scale, harmonize_start_scale
 
     model = load_studio_model(ws, path, allow_empty=True)
     geometry = model.geometry
@@ -58,8 +58,8 @@ def model_info(ws: Workspace, path: str | Path | None) -> ModelInfo:
     sizes = ", ".join(f"{n}: {sw}x{sh}" for n, (sh, sw) in enumerate(geometry.sizes[:model.num_trained]))
     text = (f"**{Path(str(path)).name}**: {w}x{h}, {geometry.num_scales} scales, {state}. "
             f"Scales (0 = coarsest): {sizes}")
-    return ModelInfo(text, model.num_trained, (h, w), default_start_scale(model, 3),
-                     default_start_scale(model, 4))
+    return ModelInfo(text, model.num_trained, (h, w), harmonize_start_scale(model),
+                     edit_start_scale(model))
 
 
 def model_image(ws: Workspace, model_path: str | Path | None) -> np.ndarray:

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS
 from models.errors import ImageError, UsageError
 from singan_cli.common import emit
 from singan_cli.studio.chosen_model import load_studio_model
@@ -161,7 +162,7 @@ def paste_object(ws: Workspace, model_path: str | Path | None, upload: str | Pat
 
 def blend_images(ws: Workspace, model_path: str | Path | None, mode: str,
                  paste: dict[str, Any] | None, mask: dict[str, Any] | None,
-                 start_scale: int | None = None, finetune_iters: int = 0,
+                 start_scale: int | None = None, finetune_iters: int = HARMONIZE_FINETUNE_ITERS,
                  seed: int | None = 0, progress: Callable[[Any], None] | None = None,
                  ) -> list[Path]:
     """harmonize / edit (applications.blend) -> [paste, mask, blended] (+ raw for edit) paths.
@@ -170,7 +171,7 @@ def blend_images(ws: Workspace, model_path: str | Path | None, mode: str,
     which the region was brushed (any non-transparent layer pixel); progress: harmonize's
     fine-tune callback (TrainingControl.watch makes it stoppable).
     """
-    from applications.blend import default_start_scale, edit, harmonize
+    from applications.blend import edit, edit_start_scale, harmonize, harmonize_start_scale
     from models.image_io import save_image
 
     if mode not in ("harmonize", "edit"):
@@ -181,7 +182,7 @@ def blend_images(ws: Workspace, model_path: str | Path | None, mode: str,
     image = to_model_size(editor_image(paste, "paste"), size, "paste")
     region = mask_to_model_size(editor_mask(mask), size)
     if start_scale is None:
-        start_scale = default_start_scale(model, 3 if mode == "harmonize" else 4)
+        start_scale = (harmonize_start_scale if mode == "harmonize" else edit_start_scale)(model)
     if mode == "harmonize":
         raw, blended = harmonize(model, image, region, int(start_scale), seed=_seed(seed),
                                  finetune_iters=finetune_iters, progress=progress)

@@ -13,6 +13,7 @@ from typing import Any
 
 import gradio as gr
 
+from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS
 from singan_cli.studio.chosen_model import model_image, model_info
 from singan_cli.studio.editor import brush_size, editor_image, editor_value
 from singan_cli.studio.handlers import blend_images, paste_object
@@ -51,8 +52,9 @@ def build(ws: Workspace, model: gr.Dropdown) -> BuiltTab:
             mode = gr.Radio(["harmonize", "edit"], value="harmonize", label="Mode",
                             elem_id="blend-mode")
             start = start_slider()
-            iters = gr.Slider(0, 500, value=0, step=50, label="Fine-tune iterations "
-                              "(harmonize; 0 = off)", elem_id="blend-finetune")
+            iters = gr.Slider(0, 500, value=HARMONIZE_FINETUNE_ITERS, step=10,
+                              label="Fine-tune iterations (harmonize; keeps the object's edges; "
+                              "0 = off)", elem_id="blend-finetune")
             seed = seed_box()
             with gr.Column(min_width=100):
                 run = gr.Button("Run", variant="primary", elem_id="blend-run")
