@@ -1,7 +1,8 @@
 """Harmonization and editing scores inside the mask: style (made of the image's own patches?) and
 structure (the pasted object's edges kept?), for the naive paste and for `singan harmonize`/`edit`.
 
-    python benchmarks/blend_quality.py ../shared/data/Harmonization [--models DIR] [--edit]
+    python benchmarks/blend_quality.py ../shared/data/Harmonization [--models DIR] [--edit] \\
+        [--sheet sheet.png]
 
 For each `<name>_naive.jpg` (or `<name>_edit_N.png` with --edit) beside `<name>.jpg|png` and its
 `..._mask` file, at the model's size (250 px on the longer side):
@@ -13,7 +14,8 @@ For each `<name>_naive.jpg` (or `<name>_edit_N.png` with --edit) beside `<name>.
   result and that of the paste; 1: every edge of the pasted object kept.
 With --models DIR holding a model directory `DIR/<name>` (trained on `<name>.jpg`), also the
 scores of `singan harmonize` (or `edit`) with its defaults (the fine-tune included), and its
-time. Prints a markdown table.
+time. Prints a markdown table; --sheet also writes the pairs side by side (paste | result), one
+row per pair with a model.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from applications.blend import edit, edit_start_scale, harmonize, harmonize_star
 from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS
 from models.checkpoint import load_model
 from models.geometry import resize
-from models.image_io import load_image, load_mask
+from models.image_io import image_grid, load_image, load_mask, save_image
 
 PATCH = 7
 SIZE = 250
@@ -90,8 +92,9 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--models", type=Path, default=None)
     parser.add_argument("--edit", action="store_true", help="score the Editing pairs")
+    parser.add_argument("--sheet", type=Path, default=None, help="write paste | result rows here")
     args = parser.parse_args()
-    rows = []
+    rows, sheet = [], []
     for name, background_path, input_path, mask_path in pairs(args.folder, args.edit):
         background = load_image(background_path, SIZE)
         size = tuple(background.shape[-2:])
@@ -109,7 +112,10 @@ def main() -> None:
                                         finetune_iters=HARMONIZE_FINETUNE_ITERS)
             row["seconds"] = time.perf_counter() - started
             row["singan"] = (style(blended, background, mask), structure(blended, paste, mask))
+            sheet += [paste, blended]
         rows.append(row)
+    if args.sheet and sheet:
+        save_image(image_grid(sheet, columns=4), args.sheet)
     print("| pair | paste style | singan style | singan structure | s |")
     print("|---|---|---|---|---|")
     for row in rows:
