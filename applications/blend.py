@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from applications.blend_defaults import EDIT_SCALES_BELOW_FINEST, HARMONIZE_SCALES_BELOW_FINEST
 from models.geometry import resize
+from models.losses import edge_reconstruction_loss
 from models.seeds import Purpose, fresh_seed
 from models.singan import SinGAN
 from models.trainer import ProgressCallback, finetune_scale
@@ -120,9 +121,10 @@ def harmonize(model: SinGAN, pasted: torch.Tensor, mask: torch.Tensor, start_sca
         pasted: 1x3xhxw in [-1, 1], the naive paste (resized to the model's size).
         mask: 1x1xhxw in {0, 1}, 1 on the pasted object.
         finetune_iters: > 0 first fine-tunes scales start_scale..finest with the pasted image
-            as their input: reconstructing the pasted image (which keeps the object's shape)
-            while the adversarial loss pulls its patches towards the image's (ConSinGAN's
-            harmonization fine-tune; needs the discriminators loaded; modifies `model`).
+            as their input: reconstructing the pasted image's edges (which keeps the object's
+            shape; its colours only weakly) while the adversarial loss pulls its patches
+            towards the image's (after ConSinGAN's harmonization fine-tune, which reconstructs
+            the RGB paste; needs the discriminators loaded; modifies `model`).
         mask_shape: dilation and blur of the mask (default: the paper's).
         soften_paste: inject the paste through scale K-1 (the paper); False: straight at K.
         progress: the fine-tune's progress callback (models.trainer.TrainProgress per scale);
@@ -160,4 +162,4 @@ def _finetune_on(model: SinGAN, pasted: torch.Tensor, start_scale: int, iters: i
                                          stop_scale=scale - 1), sizes[scale])
         finetune_scale(model, scale, iters, fake_input=lambda prev=prev: prev, rec_input=prev,
                        rec_target=resize(full, sizes[scale]).clamp(-1, 1), seed=seed,
-                       progress=progress)
+                       progress=progress, rec_loss=edge_reconstruction_loss)

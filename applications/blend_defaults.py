@@ -6,4 +6,4 @@ How they were chosen: docs/benchmarks.md ("Harmonization and editing inside the 
 
 HARMONIZE_SCALES_BELOW_FINEST = 3  # the paste enters at scale finest - 3
 EDIT_SCALES_BELOW_FINEST = 4  # an edit enters at scale finest - 4
-HARMONIZE_FINETUNE_ITERS = 0  # fine-tune iterations per scale before harmonizing (0 = off)
+HARMONIZE_FINETUNE_ITERS = 20  # fine-tune iterations per scale before harmonizing (0 = off)

@@ -2,7 +2,7 @@
 structure (the pasted object's edges kept?), for the naive paste and for `singan harmonize`/`edit`.
 
     python benchmarks/blend_quality.py ../shared/data/Harmonization [--models DIR] [--edit] \\
-        [--sheet sheet.png]
+        [--sheet sheet.png] [--finetune N]
 
 For each `<name>_naive.jpg` (or `<name>_edit_N.png` with --edit) beside `<name>.jpg|png` and its
 `..._mask` file, at the model's size (250 px on the longer side):
@@ -93,6 +93,8 @@ def main() -> None:
     parser.add_argument("--models", type=Path, default=None)
     parser.add_argument("--edit", action="store_true", help="score the Editing pairs")
     parser.add_argument("--sheet", type=Path, default=None, help="write paste | result rows here")
+    parser.add_argument("--finetune", type=int, default=HARMONIZE_FINETUNE_ITERS,
+                        help="harmonize's fine-tune iterations (default: singan harmonize's)")
     args = parser.parse_args()
     rows, sheet = [], []
     for name, background_path, input_path, mask_path in pairs(args.folder, args.edit):
@@ -102,14 +104,15 @@ def main() -> None:
         mask = load_mask(mask_path, size)
         row = {"pair": input_path.stem, "naive": (style(paste, background, mask), 1.0)}
         model_dir = args.models / name if args.models else None
-        if model_dir is not None and model_dir.exists():
-            model = load_model(model_dir, with_discriminators=not args.edit)
+        model = (load_model(model_dir, with_discriminators=not args.edit, allow_empty=True)
+                 if model_dir is not None and model_dir.exists() else None)
+        if model is not None and model.complete:  # a training still under way is skipped
             started = time.perf_counter()
             if args.edit:
                 _, blended = edit(model, paste, mask, edit_start_scale(model), seed=0)
             else:
                 _, blended = harmonize(model, paste, mask, harmonize_start_scale(model), seed=0,
-                                        finetune_iters=HARMONIZE_FINETUNE_ITERS)
+                                        finetune_iters=args.finetune)
             row["seconds"] = time.perf_counter() - started
             row["singan"] = (style(blended, background, mask), structure(blended, paste, mask))
             sheet += [paste, blended]

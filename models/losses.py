@@ -1,6 +1,8 @@
-"""Adversarial losses (from the seed survey) and the WGAN-GP gradient penalty.
+"""Adversarial losses (from the seed survey), the WGAN-GP gradient penalty, and the
+reconstruction losses.
 
-Each function takes the discriminator's raw score maps; higher scores mean "more real".
+Each adversarial function takes the discriminator's raw score maps; higher scores mean "more
+real".
     d_loss = discriminator_loss("wgan-gp", d(real), d(fake))
     g_loss = generator_loss("wgan-gp", d(fake))
 """
@@ -43,3 +45,24 @@ def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch
     mixed = (alpha * real + (1 - alpha) * fake.detach()).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
     return ((grad.norm(2, dim=1) - 1) ** 2).mean()
+
+
+def edge_magnitude(image: torch.Tensor) -> torch.Tensor:
+    """Bx3xHxW in [-1, 1] -> Bx1xHxW: the magnitude of the luminance's forward differences."""
+    luminance = image.mean(dim=1, keepdim=True)
+    dx = F.pad(luminance[..., :, 1:] - luminance[..., :, :-1], [0, 1, 0, 0])
+    dy = F.pad(luminance[..., 1:, :] - luminance[..., :-1, :], [0, 0, 0, 1])
+    return (dx ** 2 + dy ** 2 + 1e-6).sqrt()  # eps: a finite gradient on flat regions
+
+
+def edge_reconstruction_loss(output: torch.Tensor, target: torch.Tensor,
+                             colour_weight: float = 0.1, edge_weight: float = 4.0) -> torch.Tensor:
+    """A reconstruction that asks mostly for the target's edges, little for its colours.
+
+    output, target: Bx3xHxW in [-1, 1]. MSE of the luminance edge magnitudes (edge_weight) plus
+    a weak RGB MSE (colour_weight) that keeps the colours from drifting. Used by harmonization's
+    fine-tune: the pasted object keeps its outline while the adversarial loss is free to give it
+    the image's colours and strokes (an RGB target kept the object's own colours).
+    """
+    return (colour_weight * F.mse_loss(output, target)
+            + edge_weight * F.mse_loss(edge_magnitude(output), edge_magnitude(target)))

@@ -89,6 +89,7 @@ class ScaleTrainer:
         self.real = build_pyramid(model.image, model.geometry)[scale]
         self.size = model.geometry.sizes[scale]
         self.rec_target = self.real  # what the reconstruction term aims at
+        self.rec_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = F.mse_loss
         self.make_fake_input: Callable[[], torch.Tensor] = self._random_coarser_image
         channels = config.channels_at(scale)
         self.generator = Generator(channels, config.num_layers, config.kernel_size).to(device)
@@ -251,7 +252,7 @@ class ScaleTrainer:
             fake = first_fake.pop() if first_fake else self.fake(prev, window)
             adv = generator_loss(config.loss, d(fake))
             rec_out = self._generate(self.noise_amp, self.rec_noise, self.prev_rec, window)
-            rec = F.mse_loss(rec_out, rec_target)
+            rec = self.rec_loss(rec_out, rec_target)
             return adv + config.rec_weight * rec, {"g_adv": adv, "rec": rec}
 
         for _ in range(config.g_steps):
@@ -396,7 +397,9 @@ def finetune_scale(model: SinGAN, scale: int, iters: int | None,
                    fake_input: Callable[[], torch.Tensor], rec_input: torch.Tensor | None = None,
                    rec_target: torch.Tensor | None = None, seed: int = 0,
                    fresh: bool = False, progress: ProgressCallback | None = None,
-                   report_every: int = 10) -> SinGAN:
+                   report_every: int = 10,
+                   rec_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+                   ) -> SinGAN:
     """Continue training the trained scale `scale` with another generator input, in place.
 
     Needs the discriminators (load_model(..., with_discriminators=True)) unless `fresh`.
@@ -413,6 +416,8 @@ def finetune_scale(model: SinGAN, scale: int, iters: int | None,
             continuing from its trained G and D.
         progress: called every `report_every` iterations and at the end, as in training. An
             exception it raises stops the fine-tune and leaves the model as it was.
+        rec_loss: (output, target) -> the reconstruction term (default: MSE), e.g.
+            models.losses.edge_reconstruction_loss.
     Returns:
         the same model, with generators[scale] replaced by the fine-tuned one (eval mode).
     """
@@ -426,6 +431,8 @@ def finetune_scale(model: SinGAN, scale: int, iters: int | None,
             trainer.prev_rec = rec_input
         if rec_target is not None:
             trainer.rec_target = rec_target
+        if rec_loss is not None:
+            trainer.rec_loss = rec_loss
         trainer.run(progress, report_every, last_report_done=True)
     model.generators[scale] = trainer.generator.eval().requires_grad_(False)
     if len(model.discriminators) > scale:

@@ -262,3 +262,26 @@ def test_harmonize_and_quantized_paint_pass_progress_to_every_fine_tuned_scale(
     paint_to_image(model, image, start_scale=1, quantize_colors=3, finetune_iters=3,
                    progress=reports.append)
     assert [(r.scale, r.iteration) for r in reports] == [(1, 3)]
+
+
+def test_harmonize_finetune_reconstructs_the_pastes_edges_not_its_rgb(
+        tiny_model_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import applications.blend as blend
+    from models.checkpoint import load_model
+    from models.losses import edge_reconstruction_loss
+
+    model = load_model(tiny_model_dir, with_discriminators=True)
+    image = model.reals()[-1]
+    mask = torch.zeros(1, 1, 24, 32)
+    mask[..., 8:16, 8:16] = 1
+    targets = []
+
+    def counting(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        targets.append(target.shape[-2:])
+        return edge_reconstruction_loss(output, target)
+
+    monkeypatch.setattr(blend, "edge_reconstruction_loss", counting)
+    harmonize(model, image, mask, start_scale=1, finetune_iters=2)
+    sizes = model.geometry.sizes
+    # every reconstruction term of both fine-tuned scales, at that scale's size
+    assert set(targets) == {torch.Size(sizes[1]), torch.Size(sizes[2])}

@@ -1,7 +1,12 @@
 import pytest
 import torch
 
-from models.losses import discriminator_loss, generator_loss, gradient_penalty
+from models.losses import (
+    discriminator_loss,
+    edge_reconstruction_loss,
+    generator_loss,
+    gradient_penalty,
+)
 from models.networks import Discriminator
 
 
@@ -26,3 +31,18 @@ def test_gradient_penalty_is_zero_for_a_unit_gradient_critic() -> None:
     assert gradient_penalty(critic, real, fake).item() == pytest.approx(0.0, abs=1e-6)
     penalty = gradient_penalty(Discriminator(8), real, fake)
     assert penalty.item() > 0 and penalty.requires_grad
+
+
+def test_edge_reconstruction_asks_for_edges_more_than_colours() -> None:
+    F = torch.nn.functional
+    target = torch.full((1, 3, 16, 16), -0.5)
+    target[..., 8:] = 0.5  # one vertical edge
+    # the same edge in other colours: a per-channel shift keeps every luminance difference
+    recoloured = target + torch.tensor([0.5, -0.5, 0.0]).view(1, 3, 1, 1)
+    blurred = F.avg_pool2d(F.pad(target, [1] * 4, mode="replicate"), 3, stride=1)
+    assert edge_reconstruction_loss(target, target).item() < 1e-6
+    shift_cost = edge_reconstruction_loss(recoloured, target).item()
+    assert shift_cost == pytest.approx(0.1 * F.mse_loss(recoloured, target).item(), rel=1e-3)
+    # plain MSE calls the recolouring the worse of the two; the edge loss the blur
+    assert F.mse_loss(recoloured, target) > 5 * F.mse_loss(blurred, target)
+    assert edge_reconstruction_loss(blurred, target) > 3 * shift_cost
