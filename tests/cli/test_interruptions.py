@@ -23,10 +23,16 @@ FLAGS = ["--max-size", "32", "--min-size", "14", "--iters", "150", "--iters-fine
          "--device", "cpu"]
 
 
+def _interruptible() -> None:
+    # A shell starts background jobs with SIGINT ignored and Python keeps an ignored SIGINT:
+    # give the child the default a terminal's Ctrl-C meets, however the tests were started.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(image: Path, out: Path) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "singan_cli", "train", str(image), "--out",
                              str(out), *FLAGS], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=_interruptible)
 
 
 def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str], timeout: float = 120) -> None:
