@@ -32,6 +32,7 @@ from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS
 from models.checkpoint import load_model
 from models.geometry import resize
 from models.image_io import image_grid, load_image, load_mask, save_image
+from models.losses import edge_magnitude
 
 PATCH = 7
 SIZE = 250
@@ -58,18 +59,12 @@ def style(result: torch.Tensor, background: torch.Tensor, mask: torch.Tensor,
     return (torch.cat(best) / queries.shape[1] ** 0.5).mean().item()
 
 
-def _gradient_magnitude(image: torch.Tensor) -> torch.Tensor:
-    gray = _to_255(image).mean(dim=1, keepdim=True)
-    dx = F.pad(gray[..., :, 1:] - gray[..., :, :-1], [0, 1, 0, 0])
-    dy = F.pad(gray[..., 1:, :] - gray[..., :-1, :], [0, 0, 0, 1])
-    return (dx ** 2 + dy ** 2).sqrt()
-
-
 def structure(result: torch.Tensor, paste: torch.Tensor, mask: torch.Tensor) -> float:
     """Correlation inside the mask between the gradient magnitudes of result and paste."""
     inside = mask.flatten() > 0.5
-    a = _gradient_magnitude(result).flatten()[inside]
-    b = _gradient_magnitude(paste).flatten()[inside]
+    # a correlation: the magnitudes' scale (0-255 or [-1, 1]) does not matter
+    a = edge_magnitude(result.clamp(-1, 1), eps=0).flatten()[inside]
+    b = edge_magnitude(paste.clamp(-1, 1), eps=0).flatten()[inside]
     a, b = a - a.mean(), b - b.mean()
     return (a @ b / (a.norm() * b.norm()).clamp(min=1e-8)).item()
 
@@ -104,7 +99,8 @@ def main() -> None:
         mask = load_mask(mask_path, size)
         row = {"pair": input_path.stem, "naive": (style(paste, background, mask), 1.0)}
         model_dir = args.models / name if args.models else None
-        model = (load_model(model_dir, with_discriminators=not args.edit, allow_empty=True)
+        fine_tunes = not args.edit and args.finetune > 0
+        model = (load_model(model_dir, with_discriminators=fine_tunes, allow_empty=True)
                  if model_dir is not None and model_dir.exists() else None)
         if model is not None and model.complete:  # a training still under way is skipped
             started = time.perf_counter()

@@ -47,12 +47,14 @@ def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch
     return ((grad.norm(2, dim=1) - 1) ** 2).mean()
 
 
-def edge_magnitude(image: torch.Tensor) -> torch.Tensor:
-    """Bx3xHxW in [-1, 1] -> Bx1xHxW: the magnitude of the luminance's forward differences."""
+def edge_magnitude(image: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """Bx3xHxW in [-1, 1] -> Bx1xHxW: the magnitude of the luminance's forward differences.
+
+    eps > 0 keeps the magnitude's gradient finite on flat regions (for losses); 0 measures."""
     luminance = image.mean(dim=1, keepdim=True)
     dx = F.pad(luminance[..., :, 1:] - luminance[..., :, :-1], [0, 1, 0, 0])
     dy = F.pad(luminance[..., 1:, :] - luminance[..., :-1, :], [0, 0, 0, 1])
-    return (dx ** 2 + dy ** 2 + 1e-6).sqrt()  # eps: a finite gradient on flat regions
+    return (dx ** 2 + dy ** 2 + eps).sqrt()
 
 
 def edge_reconstruction_loss(output: torch.Tensor, target: torch.Tensor,
