@@ -7,9 +7,11 @@ Each scale starts from the upsampled coarser image plus its noise (the coarsest 
 at that scale plus noise) and moves the pixels so that the image's 7x7 patches have the photo's
 distribution at that scale: their projections on random directions, sorted, should equal the
 photo's sorted projections (a sliced Wasserstein distance, the method of GPDM, Elnekave and
-Weiss 2022). The photo's projections are sorted once per step, the image's gradient flows
-through the sort. A PatchMatchStep takes (noise, prev) like a trained Generator, so
-SinGAN.generate runs either kind of scale, and every application can start from either.
+Weiss 2022). Each scale cycles through DIRECTION_SETS fixed sets of random directions, so the
+photo's projections are sorted once per set (not once per step) and kept for every later sample;
+the image's gradient flows through its own sort. A PatchMatchStep takes (noise, prev) like a
+trained Generator, so SinGAN.generate runs either kind of scale, and every application can start
+from either.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from models.threads import scale_threads
 
 PATCH = 7
 DIRECTIONS = 64
+DIRECTION_SETS = 8  # direction sets per scale, cycled through the steps
 
 
 def project(image: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
@@ -94,17 +97,34 @@ class PatchMatchStep(nn.Module):
             is empty): noise on the photo then rearranges its layout.
         scale: this scale's index; its random directions are a fixed stream of it (the sample's
             randomness is all in the noise, so a seed gives the same image).
+        direction_sets: how many sets of `directions` directions the steps cycle through.
         vote: end with one nearest-patch vote (nearest_patch_vote), which removes the colour
             fringes the projections leave and makes every patch one of the photo's.
     """
 
     def __init__(self, real: torch.Tensor, steps: int, lr: float = 0.02, from_real: bool = False,
                  scale: int = 0, patch: int = PATCH, directions: int = DIRECTIONS,
-                 vote: bool = False):
+                 vote: bool = False, direction_sets: int = DIRECTION_SETS):
         super().__init__()
         self.register_buffer("real", real.detach().clone())
         self.steps, self.lr, self.from_real, self.vote = steps, lr, from_real, vote
         self.scale, self.patch, self.directions = scale, patch, directions
+        self.direction_sets = direction_sets
+        # (directions Dx3xpxp, the photo's sorted projections DxN) per set, made at first use
+        self._targets: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def _targets_on(self, device: torch.device) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """The direction sets and the photo's sorted projections on each, made once."""
+        if not self._targets or self._targets[0][0].device != device:
+            gen = seeded_generator(self.scale, Purpose.PATCH_DIRECTIONS)
+            real = self.real.to(device)
+            self._targets = []
+            for _ in range(max(1, min(self.direction_sets, self.steps))):
+                directions = torch.randn(self.directions, 3 * self.patch ** 2, generator=gen)
+                directions = (directions / directions.norm(dim=1, keepdim=True)).view(
+                    self.directions, 3, self.patch, self.patch).to(device)
+                self._targets.append((directions, photo_projections(real, directions)))
+        return self._targets
 
     def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
         """noise: Bx3xhxw already times the noise amplitude; prev: Bx3xhxw. Returns Bx3xhxw."""
@@ -113,18 +133,15 @@ class PatchMatchStep(nn.Module):
         image = (start + noise).detach().clone()
         if min(*image.shape[-2:], *self.real.shape[-2:]) < self.patch:
             return image.clamp(-1, 1)
-        gen = seeded_generator(self.scale, Purpose.PATCH_DIRECTIONS)
         with torch.enable_grad(), scale_threads(tuple(image.shape[-2:]), device=image.device):
             image.requires_grad_(True)
             optimizer = torch.optim.Adam([image], lr=self.lr)
             # the step size falls linearly to 0: late steps polish instead of adding noise
             schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda i: 1 - i / self.steps)
-            for _ in range(self.steps):
-                directions = torch.randn(self.directions, 3 * self.patch ** 2, generator=gen)
-                directions = (directions / directions.norm(dim=1, keepdim=True)).view(
-                    self.directions, 3, self.patch, self.patch).to(image.device)
-                loss = sliced_patch_distance(image, photo_projections(self.real, directions),
-                                             directions)
+            targets = self._targets_on(image.device)
+            for step in range(self.steps):
+                directions, target = targets[step % len(targets)]
+                loss = sliced_patch_distance(image, target, directions)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()

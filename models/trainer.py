@@ -41,7 +41,15 @@ from models.output_dir import TrainingLock, prepare_output
 from models.seeds import Purpose, derive_seed, seeded_generator
 from models.singan import SinGAN
 from models.threads import scale_threads
-from models.windows import FAKE_POOL, FAKE_POOL_RENEW_EVERY, cut, padded_window, random_window, window_size
+from models.windows import (
+    CALIBRATION_PASSES,
+    FAKE_POOL,
+    FAKE_POOL_RENEW_EVERY,
+    cut,
+    padded_window,
+    random_window,
+    window_size,
+)
 
 
 @dataclass(frozen=True)
@@ -191,8 +199,8 @@ class ScaleTrainer:
             before_step: Callable[[], object] | None = None, last_report_done: bool = False,
             ) -> tuple[dict[str, float], list[tuple[int, dict[str, float]]]]:
         """All `iters` steps, reporting every `report_every` and at the last one (marked
-        scale_done if `last_report_done`). Returns the last losses and the (iteration, losses)
-        log of the reports."""
+        scale_done if `last_report_done`), then, on a windowed scale, calibrate_batchnorm.
+        Returns the last losses and the (iteration, losses) log of the reports."""
         losses: dict[str, float] = {}
         log: list[tuple[int, dict[str, float]]] = []
         num_scales = self.model.geometry.num_scales
@@ -206,7 +214,32 @@ class ScaleTrainer:
                 if progress:
                     progress(TrainProgress(self.scale, num_scales, it + 1, self.iters, self.size,
                                            losses, scale_done=last and last_report_done))
+        if self.window_size is not None and self.iters > 0:
+            self.calibrate_batchnorm()
         return losses, log
+
+    def calibrate_batchnorm(self, passes: int = CALIBRATION_PASSES) -> None:
+        """Re-estimate the generator's BatchNorm running statistics from `passes` whole images.
+
+        On a windowed scale the running estimates average the windows' statistics, which miss
+        the variation between windows (sky in one, leaves in another), so they are smaller than
+        a whole image's. Sampling runs the whole image in eval mode: each BatchNorm then
+        amplifies its layer, the amplification compounds through the layers, and the samples
+        carry a woven, cross-hatched texture. Whole-image passes with fresh noise and coarser
+        images, as sampling makes them, give the statistics that sampling meets
+        (docs/benchmarks.md, "Clean large photos").
+        """
+        norms = [m for m in self.generator.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+        momenta = [norm.momentum for norm in norms]
+        for norm in norms:
+            norm.reset_running_stats()
+            norm.momentum = None  # a cumulative average over the passes
+        self.generator.train()
+        with torch.no_grad():
+            for _ in range(passes):
+                self._generate(self.noise_amp, None, self.make_fake_input(), None)
+        for norm, momentum in zip(norms, momenta, strict=True):
+            norm.momentum = momentum
 
     def step(self) -> dict[str, float]:
         """One iteration: d_steps discriminator steps, then g_steps generator steps."""

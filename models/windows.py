@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 FAKE_POOL = 8  # random coarser images kept per windowed scale
 FAKE_POOL_RENEW_EVERY = 4  # windowed steps between two renewed pool images, per window area
+CALIBRATION_PASSES = 16  # whole-image passes that re-estimate a windowed scale's BatchNorm statistics
 
 
 def window_size(size: tuple[int, int], crop_size: int) -> tuple[int, int] | None:

@@ -121,3 +121,36 @@ def test_random_windows_cover_the_border_as_often_as_the_middle() -> None:
     rows, middle = counts[:, 16:24].mean(dim=1), counts[5:7, 16:24].mean()
     assert abs(rows[0] / middle - 1) < 0.1 and abs(rows[-1] / middle - 1) < 0.1
     assert rows.max() < 2 * middle
+
+
+def _whole_image_statistics(trainer: ScaleTrainer, prev: torch.Tensor) -> list[torch.Tensor]:
+    """The variance per channel that each generator BatchNorm sees on one whole-image pass."""
+    seen: list[torch.Tensor] = []
+    norms = [m for m in trainer.generator.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    hooks = [norm.register_forward_hook(lambda _m, inputs, _out: seen.append(
+        inputs[0].var(dim=(0, 2, 3)))) for norm in norms]
+    trainer.generator.eval()
+    with torch.no_grad():
+        trainer._generate(trainer.noise_amp, None, prev, None)
+    for hook in hooks:
+        hook.remove()
+    return seen
+
+
+def test_a_windowed_scale_ends_with_the_batchnorm_statistics_of_whole_images() -> None:
+    """Samples are whole images in eval mode: running statistics gathered on windows (which
+    miss the variation between windows) amplified every layer into a woven texture."""
+    trainer = _cropped_trainer(crop=20)
+    halves = torch.full((1, 3, 24, 32), -1.0)
+    halves[..., 12:, :] = 1.0  # a dark top and a bright bottom: windows see less of both
+    trainer.make_fake_input = lambda: halves
+    norms = [m for m in trainer.generator.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    for _ in range(6):
+        trainer.step()  # the training steps alone: statistics of windows
+    from_windows = [norm.running_var.clone() for norm in norms]
+    trainer.iters = 1
+    trainer.run(None, report_every=10)  # ends with the whole-image calibration
+    whole = _whole_image_statistics(trainer, halves)
+    for norm, expected, windowed in zip(norms, whole, from_windows, strict=True):
+        torch.testing.assert_close(norm.running_var, expected, rtol=0.05, atol=1e-4)
+        assert not torch.allclose(windowed, expected, rtol=0.05, atol=1e-4)

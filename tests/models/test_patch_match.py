@@ -67,3 +67,18 @@ def test_optimising_brings_the_patches_closer_to_the_photo() -> None:
     noise = still.draw_noise(seed=0)
     gaps = [sliced_patch_distance(m.generate(noise=noise), target, directions).item() for m in (still, moved)]
     assert gaps[1] < 0.5 * gaps[0]
+
+
+def test_the_photo_is_sorted_once_per_direction_set_and_kept_for_later_samples(monkeypatch) -> None:
+    import models.patch_match as patch_match
+
+    calls = []
+    real_projections = patch_match.photo_projections
+    monkeypatch.setattr(patch_match, "photo_projections",
+                        lambda *args: calls.append(1) or real_projections(*args))
+    photo = _photo()
+    step = patch_match.PatchMatchStep(photo, steps=10, direction_sets=3)
+    noise = torch.zeros_like(photo)
+    first = step(noise, photo)
+    assert len(calls) == 3
+    assert torch.equal(step(noise, photo), first) and len(calls) == 3
