@@ -1,7 +1,7 @@
 """Speed benchmark: default-preset training, paper-preset iterations vs the reference, inference.
 
     python benchmarks/bench.py [--image photo.jpg] [--reference ../shared/bench/reference_iteration.py]
-                               [--skip-train] [--skip-busy] [--skip-large] [--iters 10]
+                               [--skip-train] [--skip-busy] [--skip-large] [--profile] [--iters 10]
 
 Prints one table, headed by the machine (CPU model, its AVX2/AVX-512/AMX flags, whether bf16 is
 native, threads, GPU if any):
@@ -12,6 +12,9 @@ native, threads, GPU if any):
 - default preset in fp32: train time per scale and in total on a 250 px photo (default:
   scikit-image's rocket.jpg, the demo photo), and that total in reference iterations (the
   reference's median time from the rows above);
+- with --profile: per scale of that pyramid, ms and GFLOP per step with the default's WGAN-GP and
+  with hinge loss + spectral normalisation (alternating step by step), and each whole preset
+  from those step times;
 - busy machine: per scale of that photo's default-preset pyramid, ms per step alone and while a
   second training of the same photo runs in another process, and the ratio;
 - large photos: the same photo (default: ../shared/data's 2048x1536 wild_bush.jpg) trained
@@ -166,15 +169,54 @@ def step_ms(trainer: ScaleTrainer, steps: int) -> float:
     return statistics.median(times) * 1000
 
 
-def busy_rows(image_path: Path, rows: Rows, steps: int) -> None:
-    """Per scale of the default preset: ms per step alone, then with a competing training."""
-    config = resolve_config("default", overrides={"device": "cpu", "precision": "fp32"})
-    image = load_image(image_path, config.max_size)
-    model = new_model(image, config)
-    # frozen coarser scales only feed the fake input; untrained ones cost the same
+def untrained_pyramid(image_path: Path, overrides: dict[str, object] | None = None):  # type: ignore[no-untyped-def]
+    """A default-preset fp32 model of the photo whose scales but the finest hold untrained,
+    frozen generators: ScaleTrainer(model, n) then times scale n's step as in a training
+    (the frozen coarser scales only feed its fake input; untrained ones cost the same)."""
+    config = resolve_config("default", overrides={"device": "cpu", "precision": "fp32",
+                                                  **(overrides or {})})
+    model = new_model(load_image(image_path, config.max_size), config)
     for n in range(model.geometry.num_scales - 1):
         model.generators.append(ScaleTrainer(model, n).generator.eval().requires_grad_(False))
         model.noise_amps.append(0.1)
+    return model, config
+
+
+REGULARIZERS = {"WGAN-GP": {}, "hinge + SN": {"loss": "hinge", "spectral_norm": True}}
+
+
+def scale_profile_rows(image_path: Path, rows: Rows, steps: int,
+                       reference_seconds: float | None = None) -> None:
+    """Per scale of the default preset, for each regulariser: ms per step (the regularisers
+    alternating step by step), GFLOP per step and the GFLOP/s that makes; then each
+    regulariser's whole preset (per-scale step times x iterations; in reference iterations
+    given the reference's seconds)."""
+    models = {name: untrained_pyramid(image_path, overrides) for name, overrides in REGULARIZERS.items()}
+    totals = dict.fromkeys(REGULARIZERS, 0.0)
+    for n in range(next(iter(models.values()))[0].geometry.num_scales):
+        trainers = {name: ScaleTrainer(model, n) for name, (model, _) in models.items()}
+        with scale_threads(next(iter(trainers.values())).work_size) as governor:
+            for trainer in trainers.values():
+                trainer.step()  # warm up
+            flops = {name: flops_of(trainer.step) for name, trainer in trainers.items()}
+            governor.adjust()
+            medians = time_alternating({name: t.step for name, t in trainers.items()}, steps)
+        h, w = trainers["WGAN-GP"].size
+        cells = []
+        for name, seconds in medians.items():
+            config = models[name][1]
+            totals[name] += seconds * config.iters_at(n, models[name][0].geometry.num_scales)
+            cells.append(f"{name} {seconds * 1000:.1f} ms, {flops[name] / 1e9:.2f} GFLOP "
+                         f"= {flops[name] / seconds / 1e9:.1f} GFLOP/s")
+        rows.append((f"profile, scale {n} ({w}x{h}) per step", "; ".join(cells)))
+    for name, seconds in totals.items():
+        ratio = f" = {seconds / reference_seconds:.0f} reference iterations" if reference_seconds else ""
+        rows.append((f"profile, {name}: the whole preset from its step times", f"{seconds:.0f} s{ratio}"))
+
+
+def busy_rows(image_path: Path, rows: Rows, steps: int) -> None:
+    """Per scale of the default preset: ms per step alone, then with a competing training."""
+    model, config = untrained_pyramid(image_path)
 
     def per_scale() -> list[float]:
         return [step_ms(ScaleTrainer(model, n), steps) for n in range(model.geometry.num_scales)]
@@ -261,6 +303,8 @@ def main() -> None:
     parser.add_argument("--large-image", type=Path, default=DEFAULT_LARGE,
                         help="a photo of at least 1000 px for the 250 vs 1000 px rows")
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--profile", action="store_true",
+                        help="per-scale step time and GFLOP, WGAN-GP against hinge + SN")
     parser.add_argument("--keep-models", type=Path, default=None,
                         help="keep the 250 and 1000 px models of the large photo here")
     args = parser.parse_args()
@@ -317,6 +361,8 @@ def main() -> None:
         if "reference" in medians:
             rows.append(("default preset fp32, in reference iterations (188x250 w32)",
                          f"{total / medians['reference']:.0f}"))
+    if args.profile:
+        scale_profile_rows(image_path, rows, max(5, args.iters), medians.get("reference"))
     if not args.skip_busy:
         busy_rows(image_path, rows, steps=max(5, args.iters))
     if not args.skip_large:
