@@ -2,6 +2,7 @@
 
     singan eval model/ -n 16 --json scores.json   # the file's path on stdout, the table on stderr
     singan eval model/ --json - | jq .swd         # the JSON on stdout, nothing else there
+    singan eval photo.jpg -n 4                    # training-free samples of the photo, scored
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ EXPLAIN = {
 
 
 def eval_command(
-    model_dir: Annotated[Path, typer.Argument(metavar="MODEL", help="A model directory.")],
+    model_dir: Annotated[Path, typer.Argument(metavar="MODEL_OR_PHOTO", help="A model directory, "
+                                            "or a photo to score its training-free samples "
+                                            "(as `singan sample photo.jpg` draws them).")],
     count: Annotated[int, typer.Option("-n", "--count", min=2, help="Samples to score.")] = 16,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the scores as JSON to "
                                                   "this file (its path goes to stdout, the table "
@@ -51,13 +54,13 @@ def eval_command(
         from rich.table import Table
 
         from applications.evaluate import evaluate
-        from models.checkpoint import load_model
+        from singan_cli.inputs import load_model_or_photo
 
         where = pick_device(device)
         if json_out is not None and str(json_out) != "-":
             refuse_existing([json_out], force, "--json")
         seed = pick_seed(seed)
-        scores = evaluate(load_model(model_dir, device=where), count, seed=seed)
+        scores = evaluate(load_model_or_photo(model_dir, where), count, seed=seed)
         table = Table(title=f"{model_dir}: {count} samples", title_justify="left")
         for column in ("measure", "value", "meaning"):
             table.add_column(column)

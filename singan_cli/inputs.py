@@ -1,4 +1,5 @@
-"""Loading what the application commands take: a model, an image at the model's size, a mask."""
+"""Loading what the application commands take: a model (or a photo's training-free one), an image
+at the model's size, a mask."""
 
 from __future__ import annotations
 
@@ -29,3 +30,33 @@ def load_model_image_mask(model_dir: Path, image_path: Path, mask_path: Path | N
     image = resize(image, (height, width)).clamp(-1, 1)
     mask = load_mask(mask_path, (height, width)) if mask_path is not None else None
     return model, image, mask
+
+
+def load_model_or_photo(path: Path, device: Any) -> Any:
+    """The trained model in directory `path`, or, when `path` is a photo, a training-free SinGAN
+    of it (models/patch_match.py) in the default preset's pyramid, on `device`."""
+    from PIL import Image
+
+    from models.checkpoint import load_model
+    from models.config import resolve_config
+    from models.errors import ImageError
+    from models.image_io import load_image
+    from models.patch_match import patch_model
+    from singan_cli.common import say
+
+    if not path.is_file():
+        if not path.exists() and path.suffix.lower() in Image.registered_extensions():
+            raise ImageError("no such photo; give an existing photo or a model directory",
+                             path=path)
+        return load_model(path, device=device)
+    config = resolve_config("default", overrides={"device": device.type})
+    notes: list[str] = []
+    image = load_image(path, config.max_size, notes).to(device)
+    for note in notes:
+        say(f"{path}: {note}")
+    try:
+        return patch_model(image, config)
+    except ImageError as exc:  # the geometry does not know the file's name
+        exc.path = path
+        exc.fix = None  # no --min-size here: the message's minimum says it
+        raise

@@ -8,7 +8,7 @@ photo without training.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -21,7 +21,6 @@ from singan_cli.common import (
     next_free_paths,
     pick_device,
     pick_seed,
-    say,
     user_errors,
 )
 
@@ -49,11 +48,11 @@ def sample_command(
         from rich.progress import Progress
 
         from applications.sample import sample
-        from models.checkpoint import load_model
         from models.image_io import save_image
+        from singan_cli.inputs import load_model_or_photo
 
         where = pick_device(device)
-        model = photo_model(model_dir, where) if model_dir.is_file() else load_model(model_dir, device=where)
+        model = load_model_or_photo(model_dir, where)
         seed = pick_seed(seed)
         console = err_console()
         with Progress(console=console, disable=not console.is_terminal, transient=True) as bar:
@@ -63,23 +62,3 @@ def sample_command(
         for image, path in zip(images, next_free_paths(out, "sample", ".png", count), strict=True):
             emit(save_image(image, path))
 
-
-def photo_model(photo: Path, device: Any) -> Any:
-    """A training-free SinGAN of `photo` (models/patch_match.py) in the default preset's
-    pyramid."""
-    from models.config import resolve_config
-    from models.errors import ImageError
-    from models.image_io import load_image
-    from models.patch_match import patch_model
-
-    config = resolve_config("default", overrides={"device": device.type})
-    notes: list[str] = []
-    image = load_image(photo, config.max_size, notes).to(device)
-    for note in notes:
-        say(f"{photo}: {note}")
-    try:
-        return patch_model(image, config)
-    except ImageError as exc:  # the geometry does not know the file's name
-        exc.path = photo
-        exc.fix = None  # sample has no --min-size: the message's minimum says it
-        raise

@@ -210,6 +210,17 @@ def test_eval_prints_a_table_and_writes_json(tiny_model_dir: Path, tmp_path: Pat
     assert scores["samples"] == 3 and scores["swd"] > 0
 
 
+def test_eval_of_a_photo_scores_its_training_free_samples(tiny_image_path: Path) -> None:
+    import json
+
+    result = run("eval", tiny_image_path, "-n", "2", "--seed", "0", "--json", "-", "--device", "cpu")
+    assert result.exit_code == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert scores["samples"] == 2 and scores["swd"] > 0 and scores["diversity"] > 0
+    missing = run("eval", tiny_image_path.with_name("none.png"), "-n", "2")
+    assert missing.exit_code == 1 and "none.png: no such photo" in missing.stderr
+
+
 def test_nan_loss_stops_with_a_message_and_keeps_finished_scales(
         tiny_image_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
