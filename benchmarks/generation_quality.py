@@ -1,15 +1,18 @@
 """Train a model per photo and score its samples with `singan eval`: one markdown table.
 
     python benchmarks/generation_quality.py ../shared/data/Generation/*.jpg ... \\
-        --out /tmp/genq [--preset default] [--config extra.yaml] [--jobs 2] [--count 16]
+        --out /tmp/genq [--preset default] [--config extra.yaml] [--jobs 2] [--count 16] \\
+        [--training-free]
 
 Each photo is trained with `singan train PHOTO --out OUT/<stem> --force` (the preset and the
 optional config file), timed, then scored with `singan eval -n COUNT --json`. With --jobs 2 two
 trainings run side by side with one thread each (train times are then those of a shared
 machine; use --jobs 1 for the idle-machine time). A model that already has its eval JSON is
 not trained again (delete OUT/<stem>.json to redo it), so an interrupted run can be continued.
-Prints one row per photo (train seconds, swd, coherence, completeness, min l1, copies,
-diversity) and the mean row.
+With --training-free nothing is trained: `singan eval PHOTO` scores the photo's training-free
+samples (models/patch_match.py), and the time column is the seconds per sample (scoring
+included). Prints one row per photo (train seconds, swd, coherence, completeness, min l1,
+copies, diversity) and the mean row.
 """
 
 from __future__ import annotations
@@ -34,21 +37,34 @@ def run_one(photo: Path, args: argparse.Namespace, threads: int) -> dict:
         return json.loads(result_file.read_text())
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
     singan = [sys.executable, "-m", "singan_cli"]
+    if args.training_free:
+        return score(photo, photo, args, env, args.out / f"{photo.stem}.log", per_sample=True)
     train = [*singan, "train", str(photo), "--out", str(model), "--force", "--preset", args.preset]
     if args.config:
         train += ["--config", str(args.config)]
     started = time.perf_counter()
-    with open(args.out / f"{photo.stem}.log", "w") as log:
-        subprocess.run(train, env=env, check=True, stdout=log, stderr=log)
-        seconds = time.perf_counter() - started
-        scores_file = args.out / f"{photo.stem}.eval.json"
-        subprocess.run([*singan, "eval", str(model), "-n", str(args.count), "--seed", "0",
-                        "--json", str(scores_file), "--force"], env=env, check=True, stdout=log,
-                       stderr=log)
+    log = args.out / f"{photo.stem}.log"
+    with open(log, "w") as stream:
+        subprocess.run(train, env=env, check=True, stdout=stream, stderr=stream)
+    return score(photo, model, args, env, log, seconds=time.perf_counter() - started)
+
+
+def score(photo: Path, model: Path, args: argparse.Namespace, env: dict[str, str], log: Path,
+          seconds: float = 0.0, per_sample: bool = False) -> dict:
+    """`singan eval MODEL` (a model directory or the photo itself), its scores kept in
+    OUT/<stem>.json with the time: `seconds`, or with per_sample the eval's own per sample."""
+    scores_file = args.out / f"{photo.stem}.eval.json"
+    started = time.perf_counter()
+    with open(log, "a") as stream:
+        subprocess.run([sys.executable, "-m", "singan_cli", "eval", str(model), "-n",
+                        str(args.count), "--seed", "0", "--json", str(scores_file), "--force"],
+                       env=env, check=True, stdout=stream, stderr=stream)
+    if per_sample:
+        seconds = (time.perf_counter() - started) / args.count
     scores = json.loads(scores_file.read_text())
     scores["train_seconds"] = seconds
     scores["photo"] = photo.name
-    result_file.write_text(json.dumps(scores, indent=2))
+    (args.out / f"{photo.stem}.json").write_text(json.dumps(scores, indent=2))
     return scores
 
 
@@ -60,6 +76,8 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--count", type=int, default=16)
+    parser.add_argument("--training-free", action="store_true",
+                        help="Score the photos' training-free samples; nothing is trained.")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # OMP_NUM_THREADS, when set, caps every job (two evaluations sharing the machine)
@@ -67,7 +85,8 @@ def main() -> None:
     with ThreadPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(lambda p: run_one(p, args, threads), args.photos))
 
-    print(f"| photo | train s | {' | '.join(COLUMNS)} |")
+    time_column = "s per sample" if args.training_free else "train s"
+    print(f"| photo | {time_column} | {' | '.join(COLUMNS)} |")
     print("|---" * (len(COLUMNS) + 2) + "|")
     for row in rows:
         values = " | ".join(f"{row[c]:.2f}" for c in COLUMNS)

@@ -2,6 +2,7 @@
 
     python docs/make_figures.py demo/model [--sr]     # after `make demo`; writes docs/*.png/gif
     python docs/make_figures.py --large model_1000/    # docs/large_samples.jpg only
+    python docs/make_figures.py --versus MODELS/ a.jpg b.png   # docs/training_free_vs_trained.jpg
 
 Inputs for paint2image, harmonize and edit are made here from the training photo itself (a
 palette painting, a recoloured paste, a moved block), so nothing outside the project is needed.
@@ -57,13 +58,41 @@ def large_sheet(model_dir: Path) -> None:
         print(out)
 
 
+def versus_sheet(models: Path, photos: list[Path]) -> None:
+    """One row per photo: the photo, two samples of its trained model MODELS/<stem> and two
+    training-free samples (seed 0 each), at the model's size."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        for photo in photos:
+            out = Path(tmp_name) / photo.stem
+            trained = singan("sample", models / photo.stem, "-n", 2, "--seed", 0, "--out", out / "t")
+            free = singan("sample", photo, "-n", 2, "--seed", 0, "--out", out / "f")
+            rows.append([models / photo.stem / "image.png", *trained, *free])
+        width = max(load_image(row[0]).shape[-1] for row in rows)
+        images = []
+        for row in rows:  # each row scaled to one width, so that photos of any aspect line up
+            for path in row:
+                image = load_image(path)
+                h, w = image.shape[-2:]
+                images.append(resize(image, (round(h * width / w), width)).clamp(-1, 1))
+        out = DOCS / "training_free_vs_trained.jpg"
+        save_image(image_grid(images, columns=5), out)
+        print(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path, nargs="?")
     parser.add_argument("--sr", action="store_true", help="also train an SR model (minutes)")
     parser.add_argument("--large", type=Path, help="a 1000 px model: two samples at full size, "
                         "side by side, as docs/large_samples.jpg")
+    parser.add_argument("--versus", type=Path, nargs="+", metavar="MODELS PHOTO",
+                        help="a folder of trained models MODELS/<photo stem>, then the photos: "
+                        "trained and training-free samples side by side, as "
+                        "docs/training_free_vs_trained.jpg")
     args = parser.parse_args()
+    if args.versus:
+        versus_sheet(args.versus[0], args.versus[1:])
     if args.large:
         large_sheet(args.large)
     if args.model is None:
