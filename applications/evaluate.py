@@ -115,9 +115,14 @@ def score_samples(samples: list[torch.Tensor], real: torch.Tensor) -> dict[str, 
     }
 
 
+def seeded_samples(model: SinGAN, count: int, seed: int = 0) -> list[torch.Tensor]:
+    """The `count` samples that `evaluate` scores (start scale 0, noise i of `seed`), each
+    1x3xHxW in [-1, 1] at the model's finest trained size."""
+    return [model.generate(noise=model.draw_noise(seed=seed, index=i)).clamp(-1, 1)
+            for i in range(count)]
+
+
 def evaluate(model: SinGAN, num_samples: int = 16, seed: int = 0) -> dict[str, float]:
     """Score `num_samples` samples from start scale 0 against the model's training image."""
     real = model.reals()[model.num_trained - 1]
-    samples = [model.generate(noise=model.draw_noise(seed=seed, index=i)).clamp(-1, 1)
-               for i in range(num_samples)]
-    return score_samples(samples, real)
+    return score_samples(seeded_samples(model, num_samples, seed), real)

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 import yaml
 
-from applications.evaluate import diversity, patch_swd
+from applications.evaluate import diversity, patch_swd, seeded_samples
 from models.config import resolve_config
 from models.image_io import load_image
 from models.trainer import train_scales
@@ -45,8 +45,7 @@ def main() -> None:
     for model in train_scales(image, config, threads=1):
         scale = model.num_trained - 1
         real = model.reals()[scale]
-        samples = [model.generate(noise=model.draw_noise(seed=0, index=i)).clamp(-1, 1)
-                   for i in range(args.count)]
+        samples = seeded_samples(model, args.count)
         rows.append({"scale": scale, "size": list(model.geometry.sizes[scale]),
                      "diversity": round(diversity(samples, real), 3),
                      "swd": round(sum(patch_swd(s, real) for s in samples) / len(samples), 2)})

@@ -27,19 +27,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 COLUMNS = ("swd", "coherence", "completeness", "min_l1", "copies", "diversity")
+SINGAN = [sys.executable, "-m", "singan_cli"]
 
 
 def run_one(photo: Path, args: argparse.Namespace, threads: int) -> dict:
     """Train and evaluate one photo (or reuse a finished result); returns its scores."""
     model = args.out / photo.stem
-    result_file = args.out / f"{photo.stem}.json"
-    if result_file.exists():
-        return json.loads(result_file.read_text())
+    if result_path(args, photo).exists():
+        return json.loads(result_path(args, photo).read_text())
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-    singan = [sys.executable, "-m", "singan_cli"]
     if args.training_free:
         return score(photo, photo, args, env, args.out / f"{photo.stem}.log", per_sample=True)
-    train = [*singan, "train", str(photo), "--out", str(model), "--force", "--preset", args.preset]
+    train = [*SINGAN, "train", str(photo), "--out", str(model), "--force", "--preset", args.preset]
     if args.config:
         train += ["--config", str(args.config)]
     started = time.perf_counter()
@@ -56,16 +55,21 @@ def score(photo: Path, model: Path, args: argparse.Namespace, env: dict[str, str
     scores_file = args.out / f"{photo.stem}.eval.json"
     started = time.perf_counter()
     with open(log, "a") as stream:
-        subprocess.run([sys.executable, "-m", "singan_cli", "eval", str(model), "-n",
-                        str(args.count), "--seed", "0", "--json", str(scores_file), "--force"],
+        subprocess.run([*SINGAN, "eval", str(model), "-n", str(args.count), "--seed", "0",
+                        "--json", str(scores_file), "--force"],
                        env=env, check=True, stdout=stream, stderr=stream)
     if per_sample:
         seconds = (time.perf_counter() - started) / args.count
     scores = json.loads(scores_file.read_text())
     scores["train_seconds"] = seconds
     scores["photo"] = photo.name
-    (args.out / f"{photo.stem}.json").write_text(json.dumps(scores, indent=2))
+    result_path(args, photo).write_text(json.dumps(scores, indent=2))
     return scores
+
+
+def result_path(args: argparse.Namespace, photo: Path) -> Path:
+    """OUT/<stem>.json: a photo's scores and time; a photo that has one is not run again."""
+    return args.out / f"{photo.stem}.json"
 
 
 def main() -> None:

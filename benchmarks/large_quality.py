@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from applications.evaluate import score_samples
+from applications.evaluate import score_samples, seeded_samples
 from models.checkpoint import load_model
 from models.image_io import save_image
 from models.trainer import ScaleTrainer
@@ -58,13 +58,6 @@ def keep_window_stats(stats_file: Path) -> None:
     ScaleTrainer.calibrate_batchnorm = save_then_calibrate
 
 
-def samples_of(model, count: int) -> list[torch.Tensor]:
-    """`count` full-size samples (1x3xHxW in [-1, 1]), seed 0, as `singan eval` draws them."""
-    with torch.no_grad():
-        return [model.generate(noise=model.draw_noise(seed=0, index=i)).clamp(-1, 1)
-                for i in range(count)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("photo", type=Path)
@@ -95,7 +88,7 @@ def main() -> None:
     for label, stats in (("before", window_stats), ("after", calibrated)):
         for scale, state in stats.items():
             model.generators[scale].load_state_dict(state, strict=False)
-        samples = samples_of(model, args.count)
+        samples = seeded_samples(model, args.count)
         save_image(samples[0], args.out / f"{args.photo.stem}_{label}.png")
         rows[label] = score_samples(samples, real)
 

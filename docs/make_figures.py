@@ -67,12 +67,12 @@ def versus_sheet(models: Path, photos: list[Path]) -> None:
             out = Path(tmp_name) / photo.stem
             trained = singan("sample", models / photo.stem, "-n", 2, "--seed", 0, "--out", out / "t")
             free = singan("sample", photo, "-n", 2, "--seed", 0, "--out", out / "f")
-            rows.append([models / photo.stem / "image.png", *trained, *free])
-        width = max(load_image(row[0]).shape[-1] for row in rows)
+            rows.append([load_image(path) for path in
+                         (models / photo.stem / "image.png", *trained, *free)])
+        width = max(row[0].shape[-1] for row in rows)
         images = []
         for row in rows:  # each row scaled to one width, so that photos of any aspect line up
-            for path in row:
-                image = load_image(path)
+            for image in row:
                 h, w = image.shape[-2:]
                 images.append(resize(image, (round(h * width / w), width)).clamp(-1, 1))
         out = DOCS / "training_free_vs_trained.jpg"
