@@ -4,6 +4,7 @@ VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo
+BENCH_ARGS ?=
 MIN_PYTHON := $(shell sed -n 's/^requires-python = ">=\([0-9.]*\)"/\1/p' pyproject.toml)
 
 .PHONY: install test lint fmt demo bench clean
@@ -38,7 +39,7 @@ demo: install
 	@echo "demo: model in $(DEMO_OUT)/model, samples in $(DEMO_OUT)/samples, per-scale previews in $(DEMO_OUT)/model/previews"
 
 bench: install
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .ruff_cache

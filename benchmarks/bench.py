@@ -21,6 +21,9 @@ native, threads, GPU if any):
   with `singan train --max-size 250` and `--max-size 1000` in child processes: times, their
   ratio, and each child's peak resident memory;
 - one 250 px sample, and a 100-frame animation.
+With --device cuda (or mps) it times that device instead, in seconds (the reference iteration is
+a CPU yardstick): the training-free sample (the first, then warm), the default preset in the
+device's automatic precision, one sample and the animation.
 Run it on an otherwise idle machine: the numbers are wall-clock times.
 """
 
@@ -43,9 +46,9 @@ from torch.utils.flop_counter import flop_registry
 
 from applications.animate import animate
 from models.config import resolve_config
-from models.devices import autocast_dtype
+from models.devices import autocast_dtype, resolve_device
 from models.image_io import load_image
-from models.patch_match import patch_model
+from models.patch_match import photo_model
 from models.threads import scale_threads
 from models.trainer import ScaleTrainer, new_model, train
 
@@ -283,14 +286,55 @@ def large_photo_rows(photo: Path, rows: Rows, keep: Path | None = None,
 def training_free_rows(photo: Path, rows: Rows, reference_seconds: float | None) -> None:
     """Time one training-free sample of `photo` at 250 px (models/patch_match.py), the first
     picture `singan sample photo.jpg` gives."""
-    config = resolve_config("default", overrides={"device": "cpu"})
-    model = patch_model(load_image(photo, config.max_size), config)
+    model = photo_model(lambda max_size: load_image(photo, max_size), "cpu")
     started = time.perf_counter()
     model.generate(noise=model.draw_noise(seed=0))
     seconds = time.perf_counter() - started
     h, w = model.geometry.sizes[-1]
     ratio = f" = {seconds / reference_seconds:.1f} reference iterations" if reference_seconds else ""
     rows.append((f"training-free sample, {photo.name} at {w}x{h}", f"{seconds:.1f} s{ratio}"))
+
+
+def device_seconds(work, device: torch.device) -> float:  # type: ignore[no-untyped-def]
+    """Wall seconds of `work()`, waiting for the device to finish it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    started = time.perf_counter()
+    work()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter() - started
+
+
+def accelerator_rows(photo: Path, rows: Rows, device: torch.device, skip_train: bool) -> None:
+    """On a GPU: the training-free sample (first and warm), the default preset in the device's
+    automatic precision per scale and in total, one sample, a 100-frame animation."""
+    config = resolve_config("default", overrides={"device": device.type})
+    image = load_image(photo, config.max_size).to(device)
+    free = photo_model(lambda max_size: load_image(photo, max_size), device.type)
+    h, w = free.geometry.sizes[-1]
+    for label in ("first", "warm"):
+        seconds = device_seconds(lambda: free.generate(noise=free.draw_noise(seed=0)), device)
+        rows.append((f"{device.type}: training-free sample, {photo.name} at {w}x{h} ({label})",
+                     f"{seconds:.2f} s"))
+    if skip_train:
+        return
+    started = time.perf_counter()
+    model = train(image, config)
+    total = time.perf_counter() - started
+    dtype = autocast_dtype(config.precision, device)
+    for n, seconds in enumerate(model.train_seconds):
+        sh, sw = model.geometry.sizes[n]
+        rows.append((f"{device.type}: default preset, scale {n} ({sw}x{sh}, "
+                     f"{config.iters_at(n, model.geometry.num_scales)} it)", f"{seconds:.1f} s"))
+    rows.append((f"{device.type}: default preset, total ({photo.name}, "
+                 f"{'fp32' if dtype is None else 'bf16'})", f"{total:.1f} s"))
+    model.generate()
+    seconds = device_seconds(lambda: [model.generate(noise=model.draw_noise(seed=i)) for i in range(5)],
+                             device)
+    rows.append((f"{device.type}: one 250 px sample", f"{seconds / 5 * 1000:.0f} ms"))
+    seconds = device_seconds(lambda: [None for _ in animate(model, 100)], device)
+    rows.append((f"{device.type}: 100-frame animation", f"{seconds:.2f} s"))
 
 
 def main() -> None:
@@ -307,10 +351,17 @@ def main() -> None:
                         help="per-scale step time and GFLOP, WGAN-GP against hinge + SN")
     parser.add_argument("--keep-models", type=Path, default=None,
                         help="keep the 250 and 1000 px models of the large photo here")
+    parser.add_argument("--device", default="cpu",
+                        help="cpu (default), or cuda/mps: time that device instead (seconds)")
     args = parser.parse_args()
     rows = Rows()
     for row in machine_description():
         rows.append(row)
+    device = resolve_device(args.device)
+    if device.type != "cpu":
+        accelerator_rows(args.image or demo_photo(), rows, device, args.skip_train)
+        rows.table()
+        return
     native_bf16 = autocast_dtype("auto", torch.device("cpu")) is not None
     peaks = {"fp32": matmul_peak()}
     rows.append(("fp32 matmul peak", f"{peaks['fp32']:.0f} GFLOP/s"))

@@ -1,6 +1,7 @@
 """A scale of the walk without training: match the photo's own patches at that scale.
 
     model = patch_model(load_image(path, 250), config)       # a SinGAN whose scales need no training
+    model = photo_model(lambda size: load_image(path, size), "cpu")  # the same, default pyramid
     image = model.generate(noise=model.draw_noise(seed=0))   # the same walk as a trained model
 
 Each scale starts from the upsampled coarser image plus its noise (the coarsest from the photo
@@ -16,12 +17,15 @@ from either.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.config import TrainConfig
+from models.config import TrainConfig, resolve_config
+from models.devices import resolve_device
 from models.geometry import Geometry, build_pyramid
 from models.seeds import Purpose, seeded_generator
 from models.singan import SinGAN
@@ -39,17 +43,20 @@ def project(image: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
 
 
 def sort_last(values: torch.Tensor) -> torch.Tensor:
-    """`values` sorted along the last dimension; numpy's sort, much faster than torch's on a CPU,
-    picks the order, and the gather keeps the gradient."""
-    order = torch.from_numpy(np.argsort(values.detach().cpu().numpy(), axis=-1)).to(values.device)
+    """`values` sorted along the last dimension, keeping the gradient. On a CPU numpy's sort,
+    much faster than torch's there, picks the order; on a GPU torch's, without a copy to the
+    host."""
+    if values.device.type != "cpu":
+        return values.sort(dim=-1).values
+    order = torch.from_numpy(np.argsort(values.detach().numpy(), axis=-1))
     return values.gather(-1, order)
 
 
 def photo_projections(real: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
     """The sorted projections of every patch of `real` (1x3xHxW) on `directions`: D x N, no
-    gradient (numpy's sort of the values alone, the fastest here)."""
-    values = project(real, directions)[0].detach().cpu().numpy()
-    return torch.from_numpy(np.sort(values, axis=-1)).to(real.device)
+    gradient."""
+    with torch.no_grad():
+        return sort_last(project(real, directions)[0])
 
 
 def at_quantiles(sorted_values: torch.Tensor, count: int) -> torch.Tensor:
@@ -78,8 +85,9 @@ def nearest_patch_vote(image: torch.Tensor, real: torch.Tensor, patch: int = PAT
     height, width = image.shape[-2:]
     queries = F.unfold(image, patch)[0].T  # M x 3p^2
     keys = F.unfold(real, patch)[0].T  # N x 3p^2
-    key_norms = (keys * keys).sum(dim=1)
-    nearest = torch.cat([(key_norms[None] - 2 * queries[a:a + chunk] @ keys.T).argmin(dim=1)
+    key_norms, keys_t = (keys * keys).sum(dim=1)[None], keys.T.contiguous()
+    # |k|^2 - 2 q.k in one addmm: the separate subtraction was another pass over M x N values
+    nearest = torch.cat([torch.addmm(key_norms, queries[a:a + chunk], keys_t, alpha=-2).argmin(dim=1)
                          for a in range(0, len(queries), chunk)])
     votes = F.fold(keys[nearest].T[None], (height, width), patch)
     counts = F.fold(torch.ones_like(queries.T)[None], (height, width), patch)
@@ -174,3 +182,16 @@ def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 100, fine
         model.noise_amps.append(noise_amp if n == 0 else 0.0)
     model.z_rec = torch.zeros(1, 3, *geometry.sizes[0], device=image.device)
     return model
+
+
+def photo_model(read_photo: Callable[[int], torch.Tensor], device: str = "cpu") -> SinGAN:
+    """The training-free model that `singan sample photo.jpg`, `singan eval photo.jpg` and the
+    studio's first look draw from: patch_model in the default preset's pyramid.
+
+    Args:
+        read_photo: max_size -> the photo (1x3xHxW in [-1, 1], longest side at most max_size);
+            callers read a file or an upload their own way (notes, error messages).
+        device: where the model runs ("cpu", "cuda", "mps" or "auto").
+    """
+    config = resolve_config("default", overrides={"device": device})
+    return patch_model(read_photo(config.max_size).to(resolve_device(device)), config)

@@ -38,10 +38,9 @@ def load_model_or_photo(path: Path, device: Any) -> Any:
     from PIL import Image
 
     from models.checkpoint import load_model
-    from models.config import resolve_config
     from models.errors import ImageError
     from models.image_io import load_image
-    from models.patch_match import patch_model
+    from models.patch_match import photo_model
     from singan_cli.common import say
 
     if not path.is_file():
@@ -49,13 +48,15 @@ def load_model_or_photo(path: Path, device: Any) -> Any:
             raise ImageError("no such photo; give an existing photo or a model directory",
                              path=path)
         return load_model(path, device=device)
-    config = resolve_config("default", overrides={"device": device.type})
-    notes: list[str] = []
-    image = load_image(path, config.max_size, notes).to(device)
-    for note in notes:
-        say(f"{path}: {note}")
+    def read_photo(max_size: int) -> Any:
+        notes: list[str] = []
+        image = load_image(path, max_size, notes)
+        for note in notes:
+            say(f"{path}: {note}")
+        return image
+
     try:
-        return patch_model(image, config)
+        return photo_model(read_photo, device.type)
     except ImageError as exc:  # the geometry does not know the file's name
         exc.path = path
         exc.fix = None  # no --min-size here: the message's minimum says it

@@ -83,11 +83,9 @@ def first_look(ws: Workspace, upload: str | Path | None, count: int = 2,
     """Training-free samples of an uploaded photo (models/patch_match.py, what `singan sample
     photo.jpg` draws) -> results/first_look_NNN.png paths: a picture before any training."""
     from applications.sample import sample
-    from models.config import resolve_config
-    from models.patch_match import patch_model
+    from models.patch_match import photo_model
 
-    config = resolve_config("default", overrides={"device": "cpu"})
-    model = patch_model(read_upload(upload, config.max_size, "photo"), config)
+    model = photo_model(lambda max_size: read_upload(upload, max_size, "photo"), "cpu")
     return _save(ws, sample(model, int(count), seed=_seed(seed)), "first_look")
 
 

@@ -8,6 +8,7 @@ from models.config import resolve_config
 from models.patch_match import (
     nearest_patch_vote,
     patch_model,
+    photo_model,
     photo_projections,
     sliced_patch_distance,
 )
@@ -82,3 +83,15 @@ def test_the_photo_is_sorted_once_per_direction_set_and_kept_for_later_samples(m
     first = step(noise, photo)
     assert len(calls) == 3
     assert torch.equal(step(noise, photo), first) and len(calls) == 3
+
+
+def test_photo_model_reads_the_photo_at_the_default_presets_size() -> None:
+    asked: list[int] = []
+
+    def read_photo(max_size: int) -> torch.Tensor:
+        asked.append(max_size)
+        return _photo()
+
+    model = photo_model(read_photo, "cpu")
+    assert asked == [resolve_config("default").max_size]
+    assert model.geometry.sizes[-1] == (24, 32) and model.complete and model.device.type == "cpu"
