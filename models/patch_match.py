@@ -17,7 +17,9 @@ from either.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -34,6 +36,8 @@ from models.threads import scale_threads
 PATCH = 7
 DIRECTIONS = 64
 DIRECTION_SETS = 8  # direction sets per scale, cycled through the steps
+VOTE_COMPONENTS = 32  # principal components the nearest-patch search compares
+SORT_SPLIT_MIN = 1 << 16  # values below which one thread sorts them all
 
 
 def project(image: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
@@ -42,21 +46,41 @@ def project(image: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
     return F.conv2d(image, directions).flatten(2)
 
 
+@functools.cache
+def _sort_pool(threads: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(threads, thread_name_prefix="patch-sort")
+
+
+def argsort_rows(array: np.ndarray) -> np.ndarray:
+    """np.argsort along the last axis, the rows shared among torch's current thread count:
+    numpy's sort runs on one core but lets go of the GIL, and it is most of a step's time."""
+    rows = array.reshape(-1, array.shape[-1])
+    threads = min(torch.get_num_threads(), len(rows))
+    if threads < 2 or rows.size < SORT_SPLIT_MIN:
+        return np.argsort(array, axis=-1)
+    parts = _sort_pool(threads).map(lambda part: np.argsort(part, axis=-1),
+                                    np.array_split(rows, threads))
+    return np.concatenate(list(parts)).reshape(array.shape)
+
+
 def sort_last(values: torch.Tensor) -> torch.Tensor:
     """`values` sorted along the last dimension, keeping the gradient. On a CPU numpy's sort,
     much faster than torch's there, picks the order; on a GPU torch's, without a copy to the
     host."""
     if values.device.type != "cpu":
         return values.sort(dim=-1).values
-    order = torch.from_numpy(np.argsort(values.detach().numpy(), axis=-1))
+    order = torch.from_numpy(argsort_rows(values.detach().numpy()))
     return values.gather(-1, order)
 
 
 def photo_projections(real: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
     """The sorted projections of every patch of `real` (1x3xHxW) on `directions`: D x N, no
-    gradient."""
+    gradient (on a CPU numpy's sort of the values alone, faster than an argsort)."""
     with torch.no_grad():
-        return sort_last(project(real, directions)[0])
+        values = project(real, directions)[0]
+        if values.device.type != "cpu":
+            return values.sort(dim=-1).values
+        return torch.from_numpy(np.sort(values.numpy(), axis=-1))
 
 
 def at_quantiles(sorted_values: torch.Tensor, count: int) -> torch.Tensor:
@@ -78,16 +102,27 @@ def sliced_patch_distance(image: torch.Tensor, target_sorted: torch.Tensor,
 
 
 def nearest_patch_vote(image: torch.Tensor, real: torch.Tensor, patch: int = PATCH,
-                       chunk: int = 2048) -> torch.Tensor:
+                       chunk: int = 2048, components: int = VOTE_COMPONENTS) -> torch.Tensor:
     """Replace every patch of `image` (1x3xHxW) by its nearest patch of `real` (1x3xH'xW', L2)
     and average the overlapping votes (GPNN's step): afterwards every patch is close to one of
-    the photo's. Returns 1x3xHxW."""
+    the photo's. Returns 1x3xHxW.
+
+    The nearest patch is searched for in the photo's patches' first `components` principal
+    components (of 3p^2): the search is the costliest part of a sample, and natural patches
+    keep nearly all their variance there. Votes are whole patches.
+    """
     height, width = image.shape[-2:]
     queries = F.unfold(image, patch)[0].T  # M x 3p^2
     keys = F.unfold(real, patch)[0].T  # N x 3p^2
-    key_norms, keys_t = (keys * keys).sum(dim=1)[None], keys.T.contiguous()
-    # |k|^2 - 2 q.k in one addmm: the separate subtraction was another pass over M x N values
-    nearest = torch.cat([torch.addmm(key_norms, queries[a:a + chunk], keys_t, alpha=-2).argmin(dim=1)
+    centre = keys.mean(dim=0)
+    basis = torch.linalg.svd(keys[::max(1, len(keys) // 4096)] - centre,
+                             full_matrices=False).Vh[:components].T  # 3p^2 x components
+    search_queries, search_keys = (queries - centre) @ basis, (keys - centre) @ basis
+    key_norms = (search_keys * search_keys).sum(dim=1)[None]
+    search_keys_t = search_keys.T.contiguous()
+    # |k|^2 - 2 q.k in one addmm: a separate subtraction would be another pass over M x N values
+    nearest = torch.cat([torch.addmm(key_norms, search_queries[a:a + chunk], search_keys_t,
+                                     alpha=-2).argmin(dim=1)
                          for a in range(0, len(queries), chunk)])
     votes = F.fold(keys[nearest].T[None], (height, width), patch)
     counts = F.fold(torch.ones_like(queries.T)[None], (height, width), patch)
@@ -160,15 +195,20 @@ class PatchMatchStep(nn.Module):
         return image.clamp(-1, 1)
 
 
-def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 100, finest_steps: int = 30,
-                noise_amp: float = 1.0, lr: float = 0.02) -> SinGAN:
+def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 400, finest_steps: int = 30,
+                noise_amp: float = 2.0, lr: float = 0.05) -> SinGAN:
     """A SinGAN for `image` (1x3xHxW in [-1, 1], capped at max_size) whose every scale is a
     PatchMatchStep: ready to sample, nothing to train.
 
     Args:
         steps: optimiser steps at the coarsest scale, falling geometrically to `finest_steps`.
+            The coarse scales need many: there the photo under noise of std `noise_amp` must
+            become a clean image; with too few steps (or a small `lr`) the noise stays, every
+            finer scale inherits it as colour speckle that breaks the shapes around it, and only
+            the final vote hides it.
         noise_amp: noise at the coarsest scale (on the photo there); finer scales get none, as
             their start, the upsampled coarser image, already carries the variation.
+        lr: Adam's step size at every scale (it falls linearly to 0 over a scale's steps).
     """
     geometry = Geometry.for_image(image.shape[-2], image.shape[-1], config.max_size,
                                   config.min_size, config.scale_factor)
