@@ -18,6 +18,7 @@ from either.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -47,7 +48,8 @@ def project(image: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
 
 
 @functools.cache
-def _sort_pool(threads: int) -> ThreadPoolExecutor:
+def _sort_pool(threads: int, pid: int) -> ThreadPoolExecutor:
+    """One pool per thread count and process (a forked child has none of its parent's threads)."""
     return ThreadPoolExecutor(threads, thread_name_prefix="patch-sort")
 
 
@@ -58,8 +60,8 @@ def argsort_rows(array: np.ndarray) -> np.ndarray:
     threads = min(torch.get_num_threads(), len(rows))
     if threads < 2 or rows.size < SORT_SPLIT_MIN:
         return np.argsort(array, axis=-1)
-    parts = _sort_pool(threads).map(lambda part: np.argsort(part, axis=-1),
-                                    np.array_split(rows, threads))
+    pool = _sort_pool(threads, os.getpid())
+    parts = pool.map(lambda part: np.argsort(part, axis=-1), np.array_split(rows, threads))
     return np.concatenate(list(parts)).reshape(array.shape)
 
 

@@ -6,6 +6,8 @@ import torch
 
 from models.config import resolve_config
 from models.patch_match import (
+    SORT_SPLIT_MIN,
+    argsort_rows,
     nearest_patch_vote,
     patch_model,
     photo_model,
@@ -95,3 +97,15 @@ def test_photo_model_reads_the_photo_at_the_default_presets_size() -> None:
     model = photo_model(read_photo, "cpu")
     assert asked == [resolve_config("default").max_size]
     assert model.geometry.sizes[-1] == (24, 32) and model.complete and model.device.type == "cpu"
+
+
+def test_the_rows_sorted_on_several_threads_come_out_in_numpys_order() -> None:
+    import numpy as np
+
+    values = np.random.default_rng(0).standard_normal((2, 64, SORT_SPLIT_MIN // 64 + 7))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        assert np.array_equal(argsort_rows(values), np.argsort(values, axis=-1))
+    finally:
+        torch.set_num_threads(threads)
