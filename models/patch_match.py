@@ -198,7 +198,7 @@ class PatchMatchStep(nn.Module):
 
 
 def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 400, finest_steps: int = 30,
-                noise_amp: float = 2.0, lr: float = 0.05) -> SinGAN:
+                noise_amp: float = 3.0, lr: float = 0.05) -> SinGAN:
     """A SinGAN for `image` (1x3xHxW in [-1, 1], capped at max_size) whose every scale is a
     PatchMatchStep: ready to sample, nothing to train.
 
