@@ -313,7 +313,7 @@ def accelerator_rows(photo: Path, rows: Rows, device: torch.device, skip_train: 
     automatic precision per scale and in total, one sample, a 100-frame animation."""
     config = resolve_config("default", overrides={"device": device.type})
     image = load_image(photo, config.max_size).to(device)
-    free = photo_model(lambda max_size: load_image(photo, max_size), device.type)
+    free = photo_model(lambda max_size: image, device.type)  # the same preset: the same max_size
     h, w = free.geometry.sizes[-1]
     for label in ("first", "warm"):
         seconds = device_seconds(lambda: free.generate(noise=free.draw_noise(seed=0)), device)
