@@ -39,6 +39,7 @@ DIRECTIONS = 64
 DIRECTION_SETS = 8  # direction sets per scale, cycled through the steps
 VOTE_COMPONENTS = 32  # principal components the nearest-patch search compares
 SORT_SPLIT_MIN = 1 << 16  # values below which one thread sorts them all
+KEY_TILE = 1024  # keys per block of the nearest-patch search
 
 
 def project(image: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
@@ -103,6 +104,32 @@ def sliced_patch_distance(image: torch.Tensor, target_sorted: torch.Tensor,
     return (ordered - at_quantiles(target_sorted, ordered.shape[-1])).pow(2).mean()
 
 
+def nearest_rows(queries: torch.Tensor, keys: torch.Tensor, chunk: int = 2048,
+                 key_tile: int = KEY_TILE) -> torch.Tensor:
+    """For each row of `queries` (M x C) the index of its nearest row of `keys` (N x C, L2):
+    a LongTensor of M. Distances are |k|^2 - 2 q.k (|q|^2 does not change the order), one
+    addmm per chunk of queries and tile of keys, so that each block of distances is still in the
+    cache when its minimum is taken; a whole row of N distances is not."""
+    key_norms = (keys * keys).sum(dim=1)
+    tiles = [(keys[s:s + key_tile].T.contiguous(), key_norms[None, s:s + key_tile], s)
+             for s in range(0, len(keys), key_tile)]
+    nearest = []
+    for a in range(0, len(queries), chunk):
+        block = queries[a:a + chunk]
+        best_distance, best_index = None, None
+        for keys_t, norms, start in tiles:
+            distance, index = torch.addmm(norms, block, keys_t, alpha=-2).min(dim=1)
+            index += start
+            if best_distance is None:
+                best_distance, best_index = distance, index
+            else:  # ties keep the earlier key, as one argmin over the whole row would
+                closer = distance < best_distance
+                best_distance = torch.where(closer, distance, best_distance)
+                best_index = torch.where(closer, index, best_index)
+        nearest.append(best_index)
+    return torch.cat(nearest)
+
+
 def nearest_patch_vote(image: torch.Tensor, real: torch.Tensor, patch: int = PATCH,
                        chunk: int = 2048, components: int = VOTE_COMPONENTS) -> torch.Tensor:
     """Replace every patch of `image` (1x3xHxW) by its nearest patch of `real` (1x3xH'xW', L2)
@@ -120,12 +147,7 @@ def nearest_patch_vote(image: torch.Tensor, real: torch.Tensor, patch: int = PAT
     basis = torch.linalg.svd(keys[::max(1, len(keys) // 4096)] - centre,
                              full_matrices=False).Vh[:components].T  # 3p^2 x components
     search_queries, search_keys = (queries - centre) @ basis, (keys - centre) @ basis
-    key_norms = (search_keys * search_keys).sum(dim=1)[None]
-    search_keys_t = search_keys.T.contiguous()
-    # |k|^2 - 2 q.k in one addmm: a separate subtraction would be another pass over M x N values
-    nearest = torch.cat([torch.addmm(key_norms, search_queries[a:a + chunk], search_keys_t,
-                                     alpha=-2).argmin(dim=1)
-                         for a in range(0, len(queries), chunk)])
+    nearest = nearest_rows(search_queries, search_keys, chunk)
     votes = F.fold(keys[nearest].T[None], (height, width), patch)
     counts = F.fold(torch.ones_like(queries.T)[None], (height, width), patch)
     return votes / counts

@@ -9,6 +9,7 @@ from models.patch_match import (
     SORT_SPLIT_MIN,
     argsort_rows,
     nearest_patch_vote,
+    nearest_rows,
     patch_model,
     photo_model,
     photo_projections,
@@ -39,6 +40,15 @@ def test_the_photo_is_at_distance_zero_from_itself_and_a_shuffle_is_not() -> Non
 def test_a_nearest_patch_vote_leaves_the_photo_as_it_is() -> None:
     photo = _photo()
     torch.testing.assert_close(nearest_patch_vote(photo, photo), photo, rtol=0, atol=1e-5)
+
+
+def test_the_tiled_nearest_search_finds_what_a_whole_row_argmin_finds() -> None:
+    gen = torch.Generator().manual_seed(0)
+    queries, keys = torch.randn(50, 5, generator=gen), torch.randn(37, 5, generator=gen)
+    expected = torch.cdist(queries, keys).argmin(dim=1)
+    # tiles of 8 keys (the last one short) and chunks of 16 queries: every block boundary crossed
+    assert torch.equal(nearest_rows(queries, keys, chunk=16, key_tile=8), expected)
+    assert torch.equal(nearest_rows(queries, keys), expected)
 
 
 def test_the_walk_samples_without_training_and_follows_the_seed() -> None:
