@@ -11,13 +11,18 @@ blended = soft_mask * result + (1 - soft_mask) * input.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
-from applications.blend_defaults import EDIT_SCALES_BELOW_FINEST, HARMONIZE_SCALES_BELOW_FINEST
+from applications.blend_defaults import (
+    EDIT_SCALES_BELOW_FINEST,
+    HARMONIZE_COLOUR_WEIGHT,
+    HARMONIZE_SCALES_BELOW_FINEST,
+)
 from models.geometry import resize
 from models.losses import edge_reconstruction_loss
 from models.seeds import Purpose, fresh_seed
@@ -153,6 +158,7 @@ def _finetune_on(model: SinGAN, pasted: torch.Tensor, start_scale: int, iters: i
     reconstruction target, while the discriminator keeps the training image as real."""
     sizes = model.geometry.sizes
     full = resize(pasted.to(model.device), sizes[-1])
+    rec_loss = functools.partial(edge_reconstruction_loss, colour_weight=HARMONIZE_COLOUR_WEIGHT)
     for scale in range(start_scale, model.num_trained):
         if scale == start_scale:
             prev = resize(full, sizes[scale])
@@ -162,4 +168,4 @@ def _finetune_on(model: SinGAN, pasted: torch.Tensor, start_scale: int, iters: i
                                          stop_scale=scale - 1), sizes[scale])
         finetune_scale(model, scale, iters, fake_input=lambda prev=prev: prev, rec_input=prev,
                        rec_target=resize(full, sizes[scale]).clamp(-1, 1), seed=seed,
-                       progress=progress, rec_loss=edge_reconstruction_loss)
+                       progress=progress, rec_loss=rec_loss)

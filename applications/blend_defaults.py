@@ -4,6 +4,7 @@ the benchmarks alike. No torch here: the CLI reads them when it builds its optio
 How they were chosen: docs/benchmarks.md ("Harmonization and editing inside the mask").
 """
 
-HARMONIZE_SCALES_BELOW_FINEST = 3  # the paste enters at scale finest - 3
+HARMONIZE_SCALES_BELOW_FINEST = 2  # the paste enters at scale finest - 2
 EDIT_SCALES_BELOW_FINEST = 4  # an edit enters at scale finest - 4
-HARMONIZE_FINETUNE_ITERS = 20  # fine-tune iterations per scale before harmonizing (0 = off)
+HARMONIZE_FINETUNE_ITERS = 30  # fine-tune iterations per scale before harmonizing (0 = off)
+HARMONIZE_COLOUR_WEIGHT = 0.03  # the fine-tune's pull towards the paste's RGB (beside its edges)

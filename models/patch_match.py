@@ -105,11 +105,14 @@ def sliced_patch_distance(image: torch.Tensor, target_sorted: torch.Tensor,
 
 
 def nearest_rows(queries: torch.Tensor, keys: torch.Tensor, chunk: int = 2048,
-                 key_tile: int = KEY_TILE) -> torch.Tensor:
+                 key_tile: int | None = None) -> torch.Tensor:
     """For each row of `queries` (M x C) the index of its nearest row of `keys` (N x C, L2):
     a LongTensor of M. Distances are |k|^2 - 2 q.k (|q|^2 does not change the order), one
-    addmm per chunk of queries and tile of keys, so that each block of distances is still in the
-    cache when its minimum is taken; a whole row of N distances is not."""
+    addmm per chunk of queries and tile of keys (default: KEY_TILE on a CPU, so that each block
+    of distances is still in the cache when its minimum is taken; all keys on a GPU, where
+    fewer, larger kernels are faster)."""
+    if key_tile is None:
+        key_tile = KEY_TILE if keys.device.type == "cpu" else max(1, len(keys))
     key_norms = (keys * keys).sum(dim=1)
     tiles = [(keys[s:s + key_tile].T.contiguous(), key_norms[None, s:s + key_tile], s)
              for s in range(0, len(keys), key_tile)]

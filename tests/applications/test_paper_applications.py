@@ -268,6 +268,7 @@ def test_harmonize_finetune_reconstructs_the_pastes_edges_not_its_rgb(
         tiny_model_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import applications.blend as blend
     from models.checkpoint import load_model
+    from applications.blend_defaults import HARMONIZE_COLOUR_WEIGHT
     from models.losses import edge_reconstruction_loss
 
     model = load_model(tiny_model_dir, with_discriminators=True)
@@ -276,9 +277,10 @@ def test_harmonize_finetune_reconstructs_the_pastes_edges_not_its_rgb(
     mask[..., 8:16, 8:16] = 1
     targets = []
 
-    def counting(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    def counting(output: torch.Tensor, target: torch.Tensor, **weights: float) -> torch.Tensor:
         targets.append(target.shape[-2:])
-        return edge_reconstruction_loss(output, target)
+        assert weights == {"colour_weight": HARMONIZE_COLOUR_WEIGHT}
+        return edge_reconstruction_loss(output, target, **weights)
 
     monkeypatch.setattr(blend, "edge_reconstruction_loss", counting)
     harmonize(model, image, mask, start_scale=1, finetune_iters=2)
