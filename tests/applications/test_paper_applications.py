@@ -267,8 +267,8 @@ def test_harmonize_and_quantized_paint_pass_progress_to_every_fine_tuned_scale(
 def test_harmonize_finetune_reconstructs_the_pastes_edges_not_its_rgb(
         tiny_model_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import applications.blend as blend
-    from models.checkpoint import load_model
     from applications.blend_defaults import HARMONIZE_COLOUR_WEIGHT
+    from models.checkpoint import load_model
     from models.losses import edge_reconstruction_loss
 
     model = load_model(tiny_model_dir, with_discriminators=True)
