@@ -10,8 +10,7 @@ no overwrite without force, resume only what matches, disk and memory) and leave
 that loads after every finished scale. Training never touches torch's global random state.
 
 Per scale n (0 = coarsest): G_n and D_n start from scale n-1's weights when the width is
-unchanged; noise_amp[n] = noise_amp_weight * RMSE(real_n, up(rec_{n-1})) (1 at n = 0; a windowed
-scale's, once trained, at most the last whole-image scale's); each
+unchanged; noise_amp[n] = noise_amp_weight * RMSE(real_n, up(rec_{n-1})) (1 at n = 0); each
 iteration runs `d_steps` discriminator steps, each on a fresh fake (a new random input from the
 frozen scales and new noise), then `g_steps` generator steps (adversarial + rec_weight * MSE of
 the reconstruction); the first G step backpropagates through the last D step's fake (as the
@@ -216,23 +215,8 @@ class ScaleTrainer:
                     progress(TrainProgress(self.scale, num_scales, it + 1, self.iters, self.size,
                                            losses, scale_done=last and last_report_done))
         if self.window_size is not None and self.iters > 0:
-            self.noise_amp = min(self.noise_amp, self.whole_image_noise_amp())
             self.calibrate_batchnorm()
         return losses, log
-
-    def whole_image_noise_amp(self) -> float:
-        """The noise amplitude of the finest scale below this one that trains on whole images
-        (this scale's own when there is none).
-
-        A windowed scale keeps it as its amplitude once trained (its calibration and sampling
-        use it): the windowed scales' reconstructions are coarser, so their RMSE-based
-        amplitudes grow scale by scale (3x over five windowed scales of an 890 px model), and
-        at that noise the generators lay a fine dot pattern over flat regions such as a sky
-        (docs/benchmarks.md, "Clean large photos").
-        """
-        sizes, crop = self.model.geometry.sizes, self.config.crop_size
-        whole = [n for n in range(1, self.scale) if window_size(sizes[n], crop) is None]
-        return float(self.model.noise_amps[whole[-1]]) if whole else self.noise_amp
 
     def calibrate_batchnorm(self, passes: int = CALIBRATION_PASSES) -> None:
         """Re-estimate the generator's BatchNorm running statistics from `passes` whole images.

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from models.config import resolve_config
 from models.errors import ConfigError
 from models.trainer import ScaleTrainer, new_model, train
-from models.windows import CALIBRATION_PASSES, FAKE_POOL, cut, padded_window, random_window, window_size
+from models.windows import FAKE_POOL, cut, padded_window, random_window, window_size
 
 
 def test_windows_keep_the_scales_shape_with_the_crop_as_longer_side() -> None:
@@ -154,25 +154,3 @@ def test_a_windowed_scale_ends_with_the_batchnorm_statistics_of_whole_images() -
     for norm, expected, windowed in zip(norms, whole, from_windows, strict=True):
         torch.testing.assert_close(norm.running_var, expected, rtol=0.05, atol=1e-4)
         assert not torch.allclose(windowed, expected, rtol=0.05, atol=1e-4)
-
-
-@pytest.mark.parametrize(("own", "expected"), [(0.3, 0.02), (0.01, 0.01)])
-def test_a_windowed_scale_keeps_at_most_the_whole_image_scales_noise_amplitude(own, expected) -> None:  # type: ignore[no-untyped-def]
-    """Windowed scales' RMSE-based amplitudes grow scale by scale, and that noise became a dot
-    pattern over flat regions of large samples: once trained, a windowed scale keeps at most
-    the amplitude of the finest whole-image scale, and calibrates its statistics with it."""
-    trainer = _cropped_trainer(crop=26)  # scales 0-1 whole images, scale 2 windowed
-    trainer.model.noise_amps[1] = 0.02
-    trainer.noise_amp, trainer.iters = own, 1
-    used: list[float] = []
-    generate = trainer._generate
-
-    def spy(noise_amp, *args):  # type: ignore[no-untyped-def]
-        used.append(noise_amp)
-        return generate(noise_amp, *args)
-
-    trainer._generate = spy  # type: ignore[method-assign]
-    trainer.run(None, report_every=10)  # one training step, then the whole-image calibration
-    assert trainer.noise_amp == expected
-    assert used[0] == own  # the scale trains with its own amplitude
-    assert used[-CALIBRATION_PASSES:] == [expected] * CALIBRATION_PASSES
