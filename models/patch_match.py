@@ -18,6 +18,7 @@ from either.
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,7 @@ DIRECTION_SETS = 8  # direction sets per scale, cycled through the steps
 VOTE_COMPONENTS = 32  # principal components the nearest-patch search compares
 SORT_SPLIT_MIN = 1 << 16  # values below which one thread sorts them all
 KEY_TILE = 1024  # keys per block of the nearest-patch search
+SHIFT_SMOOTHNESS = 0.15  # the sideways shift's Gaussian blur, std as a share of the longest side
 
 
 def project(image: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
@@ -156,6 +158,31 @@ def nearest_patch_vote(image: torch.Tensor, real: torch.Tensor, patch: int = PAT
     return votes / counts
 
 
+def gaussian_blur(field: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Bx1xhxw blurred by a Gaussian of std `sigma` px (separable, edges replicated)."""
+    reach = max(1, math.ceil(3 * sigma))
+    taps = torch.arange(-reach, reach + 1, dtype=field.dtype, device=field.device)
+    kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
+    kernel = kernel / kernel.sum()
+    field = F.conv2d(F.pad(field, [reach, reach, 0, 0], mode="replicate"), kernel.view(1, 1, 1, -1))
+    return F.conv2d(F.pad(field, [0, 0, reach, reach], mode="replicate"), kernel.view(1, 1, -1, 1))
+
+
+def shifted_sideways(image: torch.Tensor, field: torch.Tensor, shift: float) -> torch.Tensor:
+    """`image` (1x3xhxw) resampled at x + d(x, y) for each of the B fields (Bx1xhxw, any noise):
+    d is the field blurred (SHIFT_SMOOTHNESS) and scaled to std `shift`, in units of half the
+    width. Rows stay rows, so a horizon stays where it was while what stands on it moves.
+    Returns Bx3xhxw (reflected at the borders); a zero field returns the image as it was."""
+    height, width = image.shape[-2:]
+    d = gaussian_blur(field, SHIFT_SMOOTHNESS * max(height, width))
+    d = d / d.flatten(1).std(dim=1).clamp(min=1e-12).view(-1, 1, 1, 1) * shift
+    ys, xs = torch.meshgrid(torch.linspace(-1, 1, height, device=image.device),
+                            torch.linspace(-1, 1, width, device=image.device), indexing="ij")
+    grid = torch.stack([xs + d[:, 0], ys.expand_as(d[:, 0])], dim=-1)  # B x h x w x (x, y)
+    return F.grid_sample(image.expand(len(field), -1, -1, -1), grid, mode="bilinear",
+                         padding_mode="reflection", align_corners=True)
+
+
 class PatchMatchStep(nn.Module):
     """One scale: optimise noise + prev (Bx3xhxw) so that its patches match `real`'s (1x3xHxW).
 
@@ -165,6 +192,9 @@ class PatchMatchStep(nn.Module):
         lr: Adam's learning rate, in pixel units of [-1, 1].
         from_real: start from the photo itself instead of prev (the coarsest scale, where prev
             is empty): noise on the photo then rearranges its layout.
+        shift: with from_real, first shift the photo sideways by a smooth field made of the
+            noise's first channel (shifted_sideways; std `shift`, in units of half the width):
+            under noise alone some photos (a yard, a lawn) came back to their own layout.
         scale: this scale's index; its random directions are a fixed stream of it (the sample's
             randomness is all in the noise, so a seed gives the same image).
         direction_sets: how many sets of `directions` directions the steps cycle through.
@@ -174,10 +204,11 @@ class PatchMatchStep(nn.Module):
 
     def __init__(self, real: torch.Tensor, steps: int, lr: float = 0.02, from_real: bool = False,
                  scale: int = 0, patch: int = PATCH, directions: int = DIRECTIONS,
-                 vote: bool = False, direction_sets: int = DIRECTION_SETS):
+                 vote: bool = False, direction_sets: int = DIRECTION_SETS, shift: float = 0.0):
         super().__init__()
         self.register_buffer("real", real.detach().clone())
         self.steps, self.lr, self.from_real, self.vote = steps, lr, from_real, vote
+        self.shift = shift
         self.scale, self.patch, self.directions = scale, patch, directions
         self.direction_sets = direction_sets
         # (directions Dx3xpxp, the photo's sorted projections DxN) per set, made at first use
@@ -198,8 +229,11 @@ class PatchMatchStep(nn.Module):
 
     def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
         """noise: Bx3xhxw already times the noise amplitude; prev: Bx3xhxw. Returns Bx3xhxw."""
-        start = (F.interpolate(self.real, size=prev.shape[-2:], mode="bicubic", align_corners=False)
-                 if self.from_real else prev)
+        start = prev
+        if self.from_real:
+            start = F.interpolate(self.real, size=prev.shape[-2:], mode="bicubic", align_corners=False)
+            if self.shift > 0:
+                start = shifted_sideways(start, noise[:, :1], self.shift)
         image = (start + noise).detach().clone()
         if min(*image.shape[-2:], *self.real.shape[-2:]) < self.patch:
             return image.clamp(-1, 1)
@@ -223,7 +257,8 @@ class PatchMatchStep(nn.Module):
 
 
 def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 400, finest_steps: int = 30,
-                noise_amp: float = 3.0, lr: float = 0.05) -> SinGAN:
+                noise_amp: float = 3.0, lr: float = 0.05, vote_scales: int = 3,
+                vote_step_share: float = 2 / 3, shift: float = 0.3) -> SinGAN:
     """A SinGAN for `image` (1x3xHxW in [-1, 1], capped at max_size) whose every scale is a
     PatchMatchStep: ready to sample, nothing to train.
 
@@ -232,10 +267,16 @@ def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 400, fine
             The coarse scales need many: there the photo under noise of std `noise_amp` must
             become a clean image; with too few steps (or a small `lr`) the noise stays, every
             finer scale inherits it as colour speckle that breaks the shapes around it, and only
-            the final vote hides it.
+            the votes hide it.
         noise_amp: noise at the coarsest scale (on the photo there); finer scales get none, as
             their start, the upsampled coarser image, already carries the variation.
         lr: Adam's step size at every scale (it falls linearly to 0 over a scale's steps).
+        vote_scales: how many of the finest scales end with a nearest-patch vote. Each hands the
+            next scale a sharp image made of the photo's patches; with a vote at the finest
+            scale alone, the blur the projections leave at the scales below stayed in the sample.
+        vote_step_share: the share of its optimiser steps a voting scale keeps (the vote
+            finishes what the steps leave).
+        shift: the coarsest scale's sideways shift of the photo under its noise (PatchMatchStep).
     """
     geometry = Geometry.for_image(image.shape[-2], image.shape[-1], config.max_size,
                                   config.min_size, config.scale_factor)
@@ -243,8 +284,10 @@ def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 400, fine
     reals = build_pyramid(image, geometry)
     last = max(1, geometry.num_scales - 1)
     for n, real in enumerate(reals):
-        count = round(steps * (finest_steps / steps) ** (n / last))
-        step = PatchMatchStep(real, count, lr=lr, from_real=n == 0, scale=n, vote=n == last)
+        votes = n > last - vote_scales
+        count = round(steps * (finest_steps / steps) ** (n / last) * (vote_step_share if votes else 1))
+        step = PatchMatchStep(real, max(1, count), lr=lr, from_real=n == 0, scale=n, vote=votes,
+                              shift=shift if n == 0 else 0.0)
         model.generators.append(step)  # type: ignore[arg-type]
         model.noise_amps.append(noise_amp if n == 0 else 0.0)
     model.z_rec = torch.zeros(1, 3, *geometry.sizes[0], device=image.device)

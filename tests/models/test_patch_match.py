@@ -13,6 +13,7 @@ from models.patch_match import (
     patch_model,
     photo_model,
     photo_projections,
+    shifted_sideways,
     sliced_patch_distance,
 )
 from tests.conftest import synthetic_image
@@ -65,6 +66,31 @@ def test_training_free_samples_come_in_any_aspect() -> None:
 
     (wide,) = sample(_model(), 1, scale_h=1.5, seed=0)
     assert wide.shape == (1, 3, 24, 48)
+
+
+def test_the_finest_scales_end_with_a_vote_and_keep_their_share_of_the_steps() -> None:
+    config = resolve_config("default", overrides={"device": "cpu", "max_size": 32, "min_size": 14})
+    plain = patch_model(_photo(), config, steps=90, finest_steps=30, vote_scales=0)
+    voting = patch_model(_photo(), config, steps=90, finest_steps=30, vote_scales=2,
+                         vote_step_share=0.5)
+    last = len(plain.generators) - 1
+    assert [s.vote for s in voting.generators] == [n >= last - 1 for n in range(last + 1)]
+    assert not any(s.vote for s in plain.generators)
+    for n, (a, b) in enumerate(zip(plain.generators, voting.generators, strict=True)):
+        share = 0.5 if n >= last - 1 else 1.0
+        assert abs(b.steps - a.steps * share) <= 1  # type: ignore[operator]
+
+
+def test_the_sideways_shift_moves_columns_and_keeps_rows() -> None:
+    rows = torch.linspace(-1, 1, 16).view(1, 1, 16, 1).expand(1, 3, 16, 24)  # horizontal bands
+    columns = torch.linspace(-1, 1, 24).view(1, 1, 1, 24).expand(1, 3, 16, 24)  # vertical bands
+    field = torch.randn(2, 1, 16, 24, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(shifted_sideways(rows, field, 0.3), rows.expand(2, -1, -1, -1))
+    moved = shifted_sideways(columns, field, 0.3)
+    assert moved.shape == (2, 3, 16, 24) and (moved - columns).abs().mean() > 0.05
+    assert not torch.equal(moved[0], moved[1])  # each field its own shift
+    torch.testing.assert_close(shifted_sideways(columns, torch.zeros_like(field), 0.3),
+                               columns.expand(2, -1, -1, -1))
 
 
 def test_optimising_brings_the_patches_closer_to_the_photo() -> None:
