@@ -12,7 +12,6 @@ blended = soft_mask * result + (1 - soft_mask) * input.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 
 import torch
@@ -23,7 +22,7 @@ from applications.blend_defaults import (
     HARMONIZE_COLOUR_WEIGHT,
     HARMONIZE_SCALES_BELOW_FINEST,
 )
-from models.geometry import resize
+from models.geometry import gaussian_blur, resize
 from models.losses import edge_reconstruction_loss
 from models.seeds import Purpose, fresh_seed
 from models.singan import SinGAN
@@ -85,13 +84,7 @@ def soft_mask(mask: torch.Tensor, radius: float, sigma: float | None = None,
         grown = F.max_pool2d(mask, 2 * r + 1, stride=1, padding=r)
     if sigma <= 0:
         return grown
-    k = max(1, math.ceil(3 * sigma))  # the Gaussian is negligible beyond 3 sigma
-    x = torch.arange(-k, k + 1, dtype=mask.dtype, device=mask.device)
-    kernel = torch.exp(-0.5 * (x / sigma) ** 2)
-    kernel = kernel / kernel.sum()
-    blurred = F.conv2d(F.pad(grown, [k] * 4, mode="replicate"), kernel.view(1, 1, 1, -1))
-    blurred = F.conv2d(blurred, kernel.view(1, 1, -1, 1))
-    return torch.maximum(blurred, mask)  # the pasted region itself is always regenerated
+    return torch.maximum(gaussian_blur(grown, sigma), mask)  # the pasted region itself is always regenerated
 
 
 def coarse_input(model: SinGAN, image: torch.Tensor, start_scale: int) -> torch.Tensor:

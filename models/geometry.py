@@ -1,4 +1,4 @@
-"""Pyramid geometry (how many scales, which sizes) and the one resize used everywhere.
+"""Pyramid geometry (how many scales, which sizes), the one resize used everywhere and a blur.
 
     geometry = Geometry.for_image(height=188, width=250, max_size=250, min_size=25,
                                   requested_factor=0.75)
@@ -69,6 +69,17 @@ def resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         return image
     shrinking = size[0] < image.shape[-2] or size[1] < image.shape[-1]
     return F.interpolate(image, size=size, mode="bicubic", align_corners=False, antialias=shrinking)
+
+
+def gaussian_blur(field: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Bx1xhxw blurred by a Gaussian of std `sigma` px (separable, edges replicated; the
+    Gaussian is cut at 3 sigma, where it is negligible)."""
+    reach = max(1, math.ceil(3 * sigma))
+    taps = torch.arange(-reach, reach + 1, dtype=field.dtype, device=field.device)
+    kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
+    kernel = kernel / kernel.sum()
+    field = F.conv2d(F.pad(field, [reach, reach, 0, 0], mode="replicate"), kernel.view(1, 1, 1, -1))
+    return F.conv2d(F.pad(field, [0, 0, reach, reach], mode="replicate"), kernel.view(1, 1, -1, 1))
 
 
 def build_pyramid(image: torch.Tensor, geometry: Geometry) -> list[torch.Tensor]:

@@ -18,7 +18,6 @@ from either.
 from __future__ import annotations
 
 import functools
-import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +29,7 @@ from torch import nn
 
 from models.config import TrainConfig, resolve_config
 from models.devices import resolve_device
-from models.geometry import Geometry, build_pyramid
+from models.geometry import Geometry, build_pyramid, gaussian_blur
 from models.seeds import Purpose, seeded_generator
 from models.singan import SinGAN
 from models.threads import scale_threads
@@ -156,16 +155,6 @@ def nearest_patch_vote(image: torch.Tensor, real: torch.Tensor, patch: int = PAT
     votes = F.fold(keys[nearest].T[None], (height, width), patch)
     counts = F.fold(torch.ones_like(queries.T)[None], (height, width), patch)
     return votes / counts
-
-
-def gaussian_blur(field: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Bx1xhxw blurred by a Gaussian of std `sigma` px (separable, edges replicated)."""
-    reach = max(1, math.ceil(3 * sigma))
-    taps = torch.arange(-reach, reach + 1, dtype=field.dtype, device=field.device)
-    kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
-    kernel = kernel / kernel.sum()
-    field = F.conv2d(F.pad(field, [reach, reach, 0, 0], mode="replicate"), kernel.view(1, 1, 1, -1))
-    return F.conv2d(F.pad(field, [0, 0, reach, reach], mode="replicate"), kernel.view(1, 1, -1, 1))
 
 
 def shifted_sideways(image: torch.Tensor, field: torch.Tensor, shift: float) -> torch.Tensor:
