@@ -5,16 +5,20 @@
     ws.result_paths("sample", 4)
 
 Layout: models/<name>/ (the same model directories `singan train` writes), sr-models/ (the
-models super-resolution trains on its input), uploads/ (uploads
-re-encoded as PNG under numbered names), results/ (every output image), cache/ (Gradio's own
-upload cache). File names are always chosen here: an upload's name never becomes a path.
+models super-resolution trains on its input), uploads/ (uploads re-encoded as PNG under
+numbered names), results/ (every output image), cache/ (Gradio's own upload cache, and
+pictures/: the images the page shows, named by their content). File names are always chosen
+here: an upload's name never becomes a path.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from models.errors import UsageError
 
@@ -101,3 +105,17 @@ class Workspace:
         from singan_cli.common import next_free_paths
 
         return next_free_paths(self.uploads, "upload", ".png", 1)[0]
+
+    def picture(self, array: np.ndarray) -> Path:
+        """cache/pictures/<content hash>.png holding `array` (HxWx3 or HxWx4 uint8), written once.
+
+        The page is handed this path, never the array: Gradio writes an array into its cache
+        in place under a name made of its content, so one picture shown twice (the blank layer
+        of three editors, the model's image in two) was rewritten while the browser read it.
+        """
+        from models.image_io import save_image
+
+        array = np.ascontiguousarray(array, dtype=np.uint8)
+        digest = hashlib.sha256(repr(array.shape).encode() + array.tobytes()).hexdigest()[:32]
+        path = self.cache / "pictures" / f"{digest}.png"
+        return path if path.is_file() else save_image(array, path)

@@ -112,6 +112,23 @@ def test_workspace_names_are_ours(ws: Workspace, tiny_model_dir: Path) -> None:
         load_studio_model(ws, tiny_model_dir.parent)
 
 
+def test_pictures_go_to_the_page_as_files_written_once(ws: Workspace) -> None:
+    from singan_cli.studio.editor import editor_value
+    from singan_cli.studio.tabs.common import as_pictures
+
+    image = synthetic_image(24, 32)
+    value = as_pictures(ws, (editor_value(image), editor_value(image)))
+    first, second = value
+    assert first == second  # one picture shown twice: one file, not two writes of it
+    background, blank = Path(first["background"]), Path(first["layers"][0])
+    assert background.parent == blank.parent == ws.cache / "pictures"
+    assert np.array_equal(read_png(background), image)
+    assert np.asarray(Image.open(blank)).shape == (24, 32, 4) and first["composite"] is None
+    written = background.stat().st_mtime_ns
+    assert ws.picture(image) == background and background.stat().st_mtime_ns == written
+    assert ws.picture(image[:, ::-1]) != background
+
+
 # ------------------------------------------------------------------------- training
 
 

@@ -17,7 +17,15 @@ from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS
 from singan_cli.studio.chosen_model import model_image, model_info
 from singan_cli.studio.editor import brush_size, editor_image, editor_value
 from singan_cli.studio.handlers import blend_images, paste_object
-from singan_cli.studio.tabs.common import BuiltTab, Finetune, guard, image_editor, seed_box, start_slider
+from singan_cli.studio.tabs.common import (
+    BuiltTab,
+    Finetune,
+    as_pictures,
+    guard,
+    image_editor,
+    seed_box,
+    start_slider,
+)
 from singan_cli.studio.workspace import Workspace
 
 MASK_BRUSH = ("#ff00ff", 0.6)  # see-through magenta: the image stays visible under the mask
@@ -68,15 +76,16 @@ def build(ws: Workspace, model: gr.Dropdown) -> BuiltTab:
         """Both editors on the model's image, with brushes sized to it."""
         image = model_image(ws, path)
         size = brush_size(image)
-        return (gr.ImageEditor(value=editor_value(image), brush=gr.Brush(default_size=size)),
-                gr.ImageEditor(value=editor_value(image), brush=_mask_brush(size)))
+        value = as_pictures(ws, editor_value(image))
+        return (gr.ImageEditor(value=value, brush=gr.Brush(default_size=size)),
+                gr.ImageEditor(value=value, brush=_mask_brush(size)))
 
     def on_paste(path: str | None, upload: str | None, x: float, y: float, w: float) -> Any:
         pasted, layer = paste_object(ws, path, upload, x, y, w)
-        return editor_value(pasted), editor_value(pasted, [layer])
+        return as_pictures(ws, (editor_value(pasted), editor_value(pasted, [layer])))
 
     def on_copy(value: dict[str, Any] | None) -> Any:
-        return editor_value(editor_image(value, "paste"))
+        return as_pictures(ws, editor_value(editor_image(value, "paste")))
 
     def on_mode(path: str | None, mode_: str) -> Any:
         if not path:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import numpy as np
 
 from models.errors import SinganError
 from singan_cli.studio.chosen_model import ModelInfo
@@ -111,6 +112,18 @@ def start_slider(value: int = 0, label: str = "Start scale") -> gr.Slider:
 def seed_box() -> gr.Number:
     """An application's seed: a whole number (cleared: a fresh random seed)."""
     return gr.Number(0, label="Seed", precision=0)
+
+
+def as_pictures(ws: Workspace, value: Any) -> Any:
+    """`value` for the page with every HxWxC uint8 array in it (an image, or the background and
+    layers of an editor.editor_value dict) replaced by its Workspace.picture path."""
+    if isinstance(value, np.ndarray):
+        return str(ws.picture(value))
+    if isinstance(value, dict):
+        return {key: as_pictures(ws, part) for key, part in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(as_pictures(ws, part) for part in value)
+    return value
 
 
 def image_editor(label: str, elem_id: str, height: int,

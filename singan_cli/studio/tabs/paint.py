@@ -14,7 +14,15 @@ import gradio as gr
 
 from singan_cli.studio.editor import brush_size, editor_value
 from singan_cli.studio.handlers import paint_canvas, paint_images
-from singan_cli.studio.tabs.common import BuiltTab, Finetune, guard, image_editor, seed_box, start_slider
+from singan_cli.studio.tabs.common import (
+    BuiltTab,
+    Finetune,
+    as_pictures,
+    guard,
+    image_editor,
+    seed_box,
+    start_slider,
+)
 from singan_cli.studio.workspace import Workspace
 
 
@@ -59,7 +67,7 @@ def build(ws: Workspace, model: gr.Dropdown) -> BuiltTab:
     def new_canvas(path: str | None, start_: str, k: int) -> tuple[Any, str]:
         """The painting editor on a new canvas, its brushes the palette, and the palette shown."""
         canvas, palette_colors = paint_canvas(ws, path, start_, k)
-        return (gr.ImageEditor(value=editor_value(canvas),
+        return (gr.ImageEditor(value=as_pictures(ws, editor_value(canvas)),
                                brush=gr.Brush(colors=palette_colors, default_size=brush_size(canvas),
                                               default_color=palette_colors[0],
                                               color_mode="defaults")),

@@ -18,7 +18,7 @@ import gradio as gr
 
 from singan_cli.studio.editor import read_upload
 from singan_cli.studio.handlers import first_look
-from singan_cli.studio.tabs.common import TRAINING_EVENT, BuiltTab, gallery, guard, model_choices
+from singan_cli.studio.tabs.common import TRAINING_EVENT, BuiltTab, as_pictures, gallery, guard, model_choices
 from singan_cli.studio.train_handlers import TrainStatus, resume_stream, train_stream
 from singan_cli.studio.training_control import TrainingControl
 from singan_cli.studio.workspace import Workspace
@@ -71,7 +71,7 @@ def build(ws: Workspace, model: gr.Dropdown, control: TrainingControl) -> BuiltT
             return None
         from models.image_io import tensor_to_uint8
 
-        return tensor_to_uint8(read_upload(path, int(size or 250), "image to train on"))
+        return as_pictures(ws, tensor_to_uint8(read_upload(path, int(size or 250), "image to train on")))
 
     def show(updates: Iterator[TrainStatus]) -> Iterator[tuple[Any, ...]]:
         for update in updates:
