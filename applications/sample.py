@@ -12,12 +12,15 @@ from collections.abc import Callable
 
 import torch
 
+from models.errors import UsageError
+from models.patch_match import with_patch_scales
 from models.singan import SinGAN
 
 
 def sample(model: SinGAN, count: int = 1, start_scale: int = 0, scale_h: float = 1.0,
            scale_v: float = 1.0, seed: int | None = None,
-           on_sample: Callable[[int], None] | None = None) -> list[torch.Tensor]:
+           on_sample: Callable[[int], None] | None = None, patch_scales: int = 0,
+           ) -> list[torch.Tensor]:
     """Draw `count` random images.
 
     Args:
@@ -27,10 +30,19 @@ def sample(model: SinGAN, count: int = 1, start_scale: int = 0, scale_h: float =
         seed: sample i uses the stream (seed, i) (see SinGAN.draw_noise): the same seed gives
             the same images whatever `count`, and different seeds give different sets.
         on_sample: called with i after sample i is made (progress).
+        patch_scales: draw the layout at this many of the coarsest scales by matching the
+            photo's patches (models.patch_match.with_patch_scales) instead of the trained
+            generators: more varied layouts (a trained landscape's samples keep its layout),
+            at the risk of objects breaking apart. Needs start_scale 0.
     Returns:
         `count` tensors 1x3xHxW in [-1, 1], H = round(h * scale_v), W = round(w * scale_h).
     """
     model.check_scale(start_scale)
+    if patch_scales:
+        if start_scale:
+            raise UsageError("patch scales draw the layout that a start scale above 0 keeps: "
+                             "use one or the other")
+        model = with_patch_scales(model, patch_scales)
     sizes = model.geometry.scaled_sizes(scale_v=scale_v, scale_h=scale_h)
     images = []
     for i in range(count):

@@ -3,6 +3,7 @@
     python docs/make_figures.py demo/model [--sr]     # after `make demo`; writes docs/*.png/gif
     python docs/make_figures.py --large model_1000/    # docs/large_samples.jpg only
     python docs/make_figures.py --versus MODELS/ a.jpg b.png   # docs/training_free_vs_trained.jpg
+    python docs/make_figures.py --patch-scales MODELS/ a.jpg   # docs/patch_scales.jpg
 
 Inputs for paint2image, harmonize and edit are made here from the training photo itself (a
 palette painting, a recoloured paste, a moved block), so nothing outside the project is needed.
@@ -58,24 +59,32 @@ def large_sheet(model_dir: Path) -> None:
         print(out)
 
 
-def versus_sheet(models: Path, photos: list[Path]) -> None:
+PATCH_SCALES = 6  # the README's advice for a default 250 px model
+
+
+def versus_sheet(models: Path, photos: list[Path], patch_scales: int = 0) -> None:
     """One row per photo: the photo, two samples of its trained model MODELS/<stem> and two
-    training-free samples (seed 0 each), at the model's size."""
+    more (seed 0 each), at the model's size: training-free samples of the photo, or with
+    `patch_scales` the model's samples with that many patch-matched coarsest scales."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp_name:
         for photo in photos:
             out = Path(tmp_name) / photo.stem
-            trained = singan("sample", models / photo.stem, "-n", 2, "--seed", 0, "--out", out / "t")
-            free = singan("sample", photo, "-n", 2, "--seed", 0, "--out", out / "f")
-            rows.append([load_image(path) for path in
-                         (models / photo.stem / "image.png", *trained, *free)])
+            model = models / photo.stem
+            trained = singan("sample", model, "-n", 2, "--seed", 0, "--out", out / "t")
+            if patch_scales:
+                other = singan("sample", model, "-n", 2, "--seed", 0, "--patch-scales",
+                               patch_scales, "--out", out / "p")
+            else:
+                other = singan("sample", photo, "-n", 2, "--seed", 0, "--out", out / "f")
+            rows.append([load_image(path) for path in (model / "image.png", *trained, *other)])
         width = max(row[0].shape[-1] for row in rows)
         images = []
         for row in rows:  # each row scaled to one width, so that photos of any aspect line up
             for image in row:
                 h, w = image.shape[-2:]
                 images.append(resize(image, (round(h * width / w), width)).clamp(-1, 1))
-        out = DOCS / "training_free_vs_trained.jpg"
+        out = DOCS / ("patch_scales.jpg" if patch_scales else "training_free_vs_trained.jpg")
         save_image(image_grid(images, columns=5), out)
         print(out)
 
@@ -90,9 +99,14 @@ def main() -> None:
                         help="a folder of trained models MODELS/<photo stem>, then the photos: "
                         "trained and training-free samples side by side, as "
                         "docs/training_free_vs_trained.jpg")
+    parser.add_argument("--patch-scales", type=Path, nargs="+", metavar="MODELS PHOTO",
+                        help="as --versus, the right pair drawn by the trained models with "
+                        f"--patch-scales {PATCH_SCALES}, as docs/patch_scales.jpg")
     args = parser.parse_args()
     if args.versus:
         versus_sheet(args.versus[0], args.versus[1:])
+    if args.patch_scales:
+        versus_sheet(args.patch_scales[0], args.patch_scales[1:], PATCH_SCALES)
     if args.large:
         large_sheet(args.large)
     if args.model is None:

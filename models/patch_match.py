@@ -2,6 +2,7 @@
 
     model = patch_model(load_image(path, 250), config)       # a SinGAN whose scales need no training
     model = photo_model(lambda size: load_image(path, size), "cpu")  # the same, default pyramid
+    varied = with_patch_scales(trained, 6)   # a trained model's 6 coarsest scales matched instead
     image = model.generate(noise=model.draw_noise(seed=0))   # the same walk as a trained model
 
 Each scale starts from the upsampled coarser image plus its noise (the coarsest from the photo
@@ -17,6 +18,7 @@ from either.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Callable
@@ -29,6 +31,7 @@ from torch import nn
 
 from models.config import TrainConfig, resolve_config
 from models.devices import resolve_device
+from models.errors import Fix, UsageError
 from models.geometry import Geometry, build_pyramid, gaussian_blur
 from models.seeds import Purpose, seeded_generator
 from models.singan import SinGAN
@@ -281,6 +284,29 @@ def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 400, fine
         model.noise_amps.append(noise_amp if n == 0 else 0.0)
     model.z_rec = torch.zeros(1, 3, *geometry.sizes[0], device=image.device)
     return model
+
+
+def with_patch_scales(model: SinGAN, scales: int) -> SinGAN:
+    """`model` (trained) with its `scales` coarsest generators replaced by patch_model's scales
+    for its own image: the layout is then drawn by matching the photo's patches (as varied as a
+    training-free sample), the trained generators above draw the detail. The model itself is
+    not changed. Only for walks from scale 0: the reconstruction path (start scales above 0)
+    stays the trained one's.
+
+    Raises UsageError unless 0 <= scales <= model.num_trained.
+    """
+    if not 0 <= scales <= model.num_trained:
+        raise UsageError(f"patch scales {scales} is out of range: this model has "
+                         f"{model.num_trained} trained scales", fix=Fix.START_SCALE,
+                         num_trained=model.num_trained)
+    if scales == 0:
+        return model
+    matched = patch_model(model.image, model.config)
+    if matched.geometry.sizes != model.geometry.sizes:  # a model from another geometry rule
+        raise UsageError("patch scales need a model in this version's pyramid (retrain it)")
+    return dataclasses.replace(
+        model, generators=[*matched.generators[:scales], *model.generators[scales:]],
+        noise_amps=[*matched.noise_amps[:scales], *model.noise_amps[scales:]])
 
 
 def photo_model(read_photo: Callable[[int], torch.Tensor], device: str = "cpu") -> SinGAN:

@@ -3,6 +3,7 @@ photo without training.
 
     singan sample model/ -n 8 --scale-h 2 --start-scale 1 --seed 3 --device auto
     singan sample photo.jpg -n 2          # no training: each scale matches the photo's patches
+    singan sample model/ --patch-scales 6 # the layout by patch matching, the detail by the model
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ def sample_command(
                                            "training image.")] = 1.0,
     scale_v: Annotated[float, typer.Option(min=0.1, max=16, help="Height relative to the "
                                            "training image.")] = 1.0,
+    patch_scales: Annotated[int, typer.Option(min=0, help="Draw the layout at this many of the "
+                                              "coarsest scales by matching the photo's patches "
+                                              "instead of the trained generators: layouts vary "
+                                              "more (landscapes), objects may break apart. 6 for "
+                                              "a default 250 px model; 0 = the model alone.")] = 0,
     seed: SeedOption = None,
     device: DeviceOption = Device.auto,
 ) -> None:
@@ -51,14 +57,20 @@ def sample_command(
         from models.image_io import save_image
         from singan_cli.inputs import load_model_or_photo
 
+        from models.errors import UsageError
+
         where = pick_device(device)
         model = load_model_or_photo(model_dir, where)
+        if patch_scales and model_dir.is_file():
+            raise UsageError("a photo is sampled by matching its patches at every scale already; "
+                             "--patch-scales needs a trained model directory", path=model_dir)
         seed = pick_seed(seed)
         console = err_console()
         with Progress(console=console, disable=not console.is_terminal, transient=True) as bar:
             task = bar.add_task("samples", total=count)
             images = sample(model, count, start_scale=start_scale, scale_h=scale_h, scale_v=scale_v,
-                            seed=seed, on_sample=lambda _: bar.advance(task))
+                            seed=seed, on_sample=lambda _: bar.advance(task),
+                            patch_scales=patch_scales)
         for image, path in zip(images, next_free_paths(out, "sample", ".png", count), strict=True):
             emit(save_image(image, path))
 

@@ -169,6 +169,24 @@ def test_sample_a_photo_without_training(tiny_image_path: Path, tmp_path: Path) 
     assert "--min-size" not in refused.stderr  # sample has no such flag
 
 
+def test_sample_with_patch_scales(tiny_model_dir: Path, tiny_image_path: Path, tmp_path: Path) -> None:
+    result = run("sample", tiny_model_dir, "-n", "1", "--seed", "0", "--patch-scales", "2",
+                 "--out", tmp_path / "s")
+    assert result.exit_code == 0, result.stderr
+    plain = run("sample", tiny_model_dir, "-n", "1", "--seed", "0", "--out", tmp_path / "t")
+    varied, alone = read_png(Path(result.stdout.strip())), read_png(Path(plain.stdout.strip()))
+    assert varied.shape == alone.shape and not np.array_equal(varied, alone)
+    refused = run("sample", tiny_model_dir, "--patch-scales", "2", "--start-scale", "1",
+                  "--out", tmp_path / "u")
+    assert refused.exit_code == 2 and "use one or the other" in refused.stderr
+    refused = run("sample", tiny_model_dir, "--patch-scales", "4", "--out", tmp_path / "u")
+    assert refused.exit_code == 2 and "patch scales 4 is out of range" in refused.stderr
+    refused = run("sample", tiny_image_path, "--patch-scales", "2", "--out", tmp_path / "u")
+    assert refused.exit_code == 2 and str(tiny_image_path) in refused.stderr
+    assert "--patch-scales needs a trained model directory" in refused.stderr
+    assert not (tmp_path / "u").exists()
+
+
 def test_debug_env_shows_the_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["info", str(tmp_path / "none")], env={"SINGAN_DEBUG": "1"})
     assert result.exit_code == 1 and result.exception is not None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from models.config import resolve_config
+from models.errors import UsageError
 from models.patch_match import (
     SORT_SPLIT_MIN,
     argsort_rows,
@@ -15,6 +17,7 @@ from models.patch_match import (
     photo_projections,
     shifted_sideways,
     sliced_patch_distance,
+    with_patch_scales,
 )
 from tests.conftest import synthetic_image
 
@@ -145,3 +148,23 @@ def test_the_rows_sorted_on_several_threads_come_out_in_numpys_order() -> None:
         assert np.array_equal(argsort_rows(values), np.argsort(values, axis=-1))
     finally:
         torch.set_num_threads(threads)
+
+
+def test_a_trained_models_coarsest_scales_can_be_matched_instead(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    varied = with_patch_scales(tiny_model, 2)
+    assert [type(g).__name__ for g in varied.generators] == ["PatchMatchStep", "PatchMatchStep",
+                                                             "Generator"]
+    assert varied.generators[2] is tiny_model.generators[2]
+    assert varied.noise_amps[2] == tiny_model.noise_amps[2]
+    assert all(type(g).__name__ == "Generator" for g in tiny_model.generators)  # left as it was
+    assert with_patch_scales(tiny_model, 0) is tiny_model
+    noise = tiny_model.draw_noise(seed=0)
+    # the layout is the training-free walk's, the finest scale the trained generator's
+    matched = patch_model(tiny_model.image, tiny_model.config)
+    torch.testing.assert_close(varied.generate(noise=noise, stop_scale=1),
+                               matched.generate(noise=noise, stop_scale=1))
+    image = varied.generate(noise=noise)
+    assert image.shape == tiny_model.generate(noise=noise).shape
+    assert not torch.equal(image, tiny_model.generate(noise=noise))
+    with pytest.raises(UsageError, match="out of range"):
+        with_patch_scales(tiny_model, 4)
