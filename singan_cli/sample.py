@@ -54,10 +54,9 @@ def sample_command(
         from rich.progress import Progress
 
         from applications.sample import sample
+        from models.errors import UsageError
         from models.image_io import save_image
         from singan_cli.inputs import load_model_or_photo
-
-        from models.errors import UsageError
 
         where = pick_device(device)
         model = load_model_or_photo(model_dir, where)
