@@ -19,6 +19,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from models.patch_match import with_patch_scales
 from models.singan import SinGAN
 
 PATCH = 7
@@ -122,7 +123,10 @@ def seeded_samples(model: SinGAN, count: int, seed: int = 0) -> list[torch.Tenso
             for i in range(count)]
 
 
-def evaluate(model: SinGAN, num_samples: int = 16, seed: int = 0) -> dict[str, float]:
-    """Score `num_samples` samples from start scale 0 against the model's training image."""
+def evaluate(model: SinGAN, num_samples: int = 16, seed: int = 0,
+             patch_scales: int = 0) -> dict[str, float]:
+    """Score `num_samples` samples from start scale 0 against the model's training image;
+    `patch_scales` as in applications.sample.sample."""
     real = model.reals()[model.num_trained - 1]
-    return score_samples(seeded_samples(model, num_samples, seed), real)
+    return score_samples(seeded_samples(with_patch_scales(model, patch_scales), num_samples, seed),
+                         real)

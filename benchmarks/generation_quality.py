@@ -2,7 +2,7 @@
 
     python benchmarks/generation_quality.py ../shared/data/Generation/*.jpg ... \\
         --out /tmp/genq [--preset default] [--config extra.yaml] [--jobs 2] [--count 16] \\
-        [--training-free]
+        [--training-free | --patch-scales 6]
 
 Each photo is trained with `singan train PHOTO --out OUT/<stem> --force` (the preset and the
 optional config file), timed, then scored with `singan eval -n COUNT --json`. With --jobs 2 two
@@ -11,7 +11,9 @@ machine; use --jobs 1 for the idle-machine time). A model that already has its e
 not trained again (delete OUT/<stem>.json to redo it), so an interrupted run can be continued.
 With --training-free nothing is trained: `singan eval PHOTO` scores the photo's training-free
 samples (models/patch_match.py), and the time column is the seconds per sample (scoring
-included). Prints one row per photo (train seconds, swd, coherence, completeness, min l1,
+included). With --patch-scales N the models already trained in OUT (by a run without it) are
+scored as `singan eval MODEL --patch-scales N` (into OUT/<stem>.patchN.json; the time column
+is then their training's). Prints one row per photo (train seconds, swd, coherence, completeness, min l1,
 copies, diversity) and the mean row.
 """
 
@@ -38,6 +40,13 @@ def run_one(photo: Path, args: argparse.Namespace, threads: int) -> dict:
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
     if args.training_free:
         return score(photo, photo, args, env, args.out / f"{photo.stem}.log", per_sample=True)
+    if args.patch_scales:
+        trained = args.out / f"{photo.stem}.json"
+        if not trained.exists():
+            raise SystemExit(f"{trained}: missing; train the models first (the same command "
+                             "without --patch-scales)")
+        return score(photo, model, args, env, args.out / f"{photo.stem}.log",
+                     seconds=json.loads(trained.read_text())["train_seconds"])
     train = [*SINGAN, "train", str(photo), "--out", str(model), "--force", "--preset", args.preset]
     if args.config:
         train += ["--config", str(args.config)]
@@ -52,10 +61,12 @@ def score(photo: Path, model: Path, args: argparse.Namespace, env: dict[str, str
           seconds: float = 0.0, per_sample: bool = False) -> dict:
     """`singan eval MODEL` (a model directory or the photo itself), its scores kept in
     OUT/<stem>.json with the time: `seconds`, or with per_sample the eval's own per sample."""
-    scores_file = args.out / f"{photo.stem}.eval.json"
+    tag = f".patch{args.patch_scales}" if args.patch_scales else ""
+    scores_file = args.out / f"{photo.stem}{tag}.eval.json"
     started = time.perf_counter()
     with open(log, "a") as stream:
         subprocess.run([*SINGAN, "eval", str(model), "-n", str(args.count), "--seed", "0",
+                        "--patch-scales", str(args.patch_scales),
                         "--json", str(scores_file), "--force"],
                        env=env, check=True, stdout=stream, stderr=stream)
     if per_sample:
@@ -68,8 +79,10 @@ def score(photo: Path, model: Path, args: argparse.Namespace, env: dict[str, str
 
 
 def result_path(args: argparse.Namespace, photo: Path) -> Path:
-    """OUT/<stem>.json: a photo's scores and time; a photo that has one is not run again."""
-    return args.out / f"{photo.stem}.json"
+    """OUT/<stem>.json (OUT/<stem>.patchN.json with --patch-scales N): a photo's scores and
+    time; a photo that has one is not run again."""
+    tag = f".patch{args.patch_scales}" if args.patch_scales else ""
+    return args.out / f"{photo.stem}{tag}.json"
 
 
 def main() -> None:
@@ -82,6 +95,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=16)
     parser.add_argument("--training-free", action="store_true",
                         help="Score the photos' training-free samples; nothing is trained.")
+    parser.add_argument("--patch-scales", type=int, default=0,
+                        help="Score the models in OUT with `singan eval --patch-scales N`.")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # OMP_NUM_THREADS, when set, caps every job (two evaluations sharing the machine)

@@ -41,6 +41,10 @@ DeviceOption = Annotated[Device, typer.Option(help="Where to run: auto = cuda, t
 SeedOption = Annotated[int | None, typer.Option(help="Same seed, same result; without it a fresh "
                                                 "seed is drawn and printed on stderr.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace existing output files.")]
+PatchScalesOption = Annotated[int, typer.Option(
+    min=0, help="Draw the layout at this many of the coarsest scales by matching the photo's "
+    "patches instead of the trained generators: layouts vary more (landscapes), objects may "
+    "break apart. 6 for a default 250 px model; 0 = the model alone.")]
 MaskOption = Annotated[Path, typer.Option("--mask", "-m", help="White where the image was "
                                           "changed (any image; JPEG is fine).")]
 

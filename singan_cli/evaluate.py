@@ -3,6 +3,7 @@
     singan eval model/ -n 16 --json scores.json   # the file's path on stdout, the table on stderr
     singan eval model/ --json - | jq .swd         # the JSON on stdout, nothing else there
     singan eval photo.jpg -n 4                    # training-free samples of the photo, scored
+    singan eval model/ --patch-scales 6           # samples as `sample --patch-scales 6` draws them
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from singan_cli.common import (
     Device,
     DeviceOption,
     ForceOption,
+    PatchScalesOption,
     SeedOption,
     emit,
     pick_device,
@@ -44,6 +46,7 @@ def eval_command(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the scores as JSON to "
                                                   "this file (its path goes to stdout, the table "
                                                   "to stderr); - prints the JSON on stdout.")] = None,
+    patch_scales: PatchScalesOption = 0,
     seed: SeedOption = None,
     device: DeviceOption = Device.auto,
     force: ForceOption = False,
@@ -60,7 +63,8 @@ def eval_command(
         if json_out is not None and str(json_out) != "-":
             refuse_existing([json_out], force, "--json")
         seed = pick_seed(seed)
-        scores = evaluate(load_model_or_photo(model_dir, where), count, seed=seed)
+        model = load_model_or_photo(model_dir, where, patch_scales)
+        scores = evaluate(model, count, seed=seed, patch_scales=patch_scales)
         table = Table(title=f"{model_dir}: {count} samples", title_justify="left")
         for column in ("measure", "value", "meaning"):
             table.add_column(column)

@@ -32,13 +32,16 @@ def load_model_image_mask(model_dir: Path, image_path: Path, mask_path: Path | N
     return model, image, mask
 
 
-def load_model_or_photo(path: Path, device: Any) -> Any:
+def load_model_or_photo(path: Path, device: Any, patch_scales: int = 0) -> Any:
     """The trained model in directory `path`, or, when `path` is a photo, a training-free SinGAN
-    of it (models/patch_match.py) in the default preset's pyramid, on `device`."""
+    of it (models/patch_match.py) in the default preset's pyramid, on `device`.
+
+    `patch_scales` (--patch-scales) is only for a model directory: a photo's scales are all
+    patch-matched already, so asking for it there is a UsageError rather than a silent no-op."""
     from PIL import Image
 
     from models.checkpoint import load_model
-    from models.errors import ImageError
+    from models.errors import ImageError, UsageError
     from models.image_io import load_image
     from models.patch_match import photo_model
     from singan_cli.common import say
@@ -48,6 +51,7 @@ def load_model_or_photo(path: Path, device: Any) -> Any:
             raise ImageError("no such photo; give an existing photo or a model directory",
                              path=path)
         return load_model(path, device=device)
+
     def read_photo(max_size: int) -> Any:
         notes: list[str] = []
         image = load_image(path, max_size, notes)
@@ -56,8 +60,12 @@ def load_model_or_photo(path: Path, device: Any) -> Any:
         return image
 
     try:
-        return photo_model(read_photo, device.type)
+        model = photo_model(read_photo, device.type)
     except ImageError as exc:  # the geometry does not know the file's name
         exc.path = path
         exc.fix = None  # no --min-size here: the message's minimum says it
         raise
+    if patch_scales:  # checked once the file is known to be a photo
+        raise UsageError("a photo is sampled by matching its patches at every scale already; "
+                         "--patch-scales needs a trained model directory", path=path)
+    return model

@@ -16,6 +16,7 @@ import typer
 from singan_cli.common import (
     Device,
     DeviceOption,
+    PatchScalesOption,
     SeedOption,
     emit,
     err_console,
@@ -41,11 +42,7 @@ def sample_command(
                                            "training image.")] = 1.0,
     scale_v: Annotated[float, typer.Option(min=0.1, max=16, help="Height relative to the "
                                            "training image.")] = 1.0,
-    patch_scales: Annotated[int, typer.Option(min=0, help="Draw the layout at this many of the "
-                                              "coarsest scales by matching the photo's patches "
-                                              "instead of the trained generators: layouts vary "
-                                              "more (landscapes), objects may break apart. 6 for "
-                                              "a default 250 px model; 0 = the model alone.")] = 0,
+    patch_scales: PatchScalesOption = 0,
     seed: SeedOption = None,
     device: DeviceOption = Device.auto,
 ) -> None:
@@ -54,15 +51,11 @@ def sample_command(
         from rich.progress import Progress
 
         from applications.sample import sample
-        from models.errors import UsageError
         from models.image_io import save_image
         from singan_cli.inputs import load_model_or_photo
 
         where = pick_device(device)
-        model = load_model_or_photo(model_dir, where)
-        if patch_scales and model_dir.is_file():
-            raise UsageError("a photo is sampled by matching its patches at every scale already; "
-                             "--patch-scales needs a trained model directory", path=model_dir)
+        model = load_model_or_photo(model_dir, where, patch_scales)
         seed = pick_seed(seed)
         console = err_console()
         with Progress(console=console, disable=not console.is_terminal, transient=True) as bar:

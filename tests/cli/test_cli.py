@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -185,6 +186,13 @@ def test_sample_with_patch_scales(tiny_model_dir: Path, tiny_image_path: Path, t
     assert refused.exit_code == 2 and str(tiny_image_path) in refused.stderr
     assert "--patch-scales needs a trained model directory" in refused.stderr
     assert not (tmp_path / "u").exists()
+    scored = run("eval", tiny_model_dir, "-n", "2", "--seed", "0", "--patch-scales", "2",
+                 "--json", "-")
+    alone = run("eval", tiny_model_dir, "-n", "2", "--seed", "0", "--json", "-")
+    assert scored.exit_code == 0, scored.stderr
+    assert json.loads(scored.stdout)["swd"] != json.loads(alone.stdout)["swd"]
+    refused = run("eval", tiny_image_path, "-n", "2", "--patch-scales", "2")
+    assert refused.exit_code == 2 and "--patch-scales needs a trained model" in refused.stderr
 
 
 def test_debug_env_shows_the_traceback(tmp_path: Path) -> None:
