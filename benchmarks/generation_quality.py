@@ -61,8 +61,7 @@ def score(photo: Path, model: Path, args: argparse.Namespace, env: dict[str, str
           seconds: float = 0.0, per_sample: bool = False) -> dict:
     """`singan eval MODEL` (a model directory or the photo itself), its scores kept in
     OUT/<stem>.json with the time: `seconds`, or with per_sample the eval's own per sample."""
-    tag = f".patch{args.patch_scales}" if args.patch_scales else ""
-    scores_file = args.out / f"{photo.stem}{tag}.eval.json"
+    scores_file = args.out / f"{photo.stem}{patch_tag(args)}.eval.json"
     started = time.perf_counter()
     with open(log, "a") as stream:
         subprocess.run([*SINGAN, "eval", str(model), "-n", str(args.count), "--seed", "0",
@@ -81,8 +80,12 @@ def score(photo: Path, model: Path, args: argparse.Namespace, env: dict[str, str
 def result_path(args: argparse.Namespace, photo: Path) -> Path:
     """OUT/<stem>.json (OUT/<stem>.patchN.json with --patch-scales N): a photo's scores and
     time; a photo that has one is not run again."""
-    tag = f".patch{args.patch_scales}" if args.patch_scales else ""
-    return args.out / f"{photo.stem}{tag}.json"
+    return args.out / f"{photo.stem}{patch_tag(args)}.json"
+
+
+def patch_tag(args: argparse.Namespace) -> str:
+    """".patchN" in the names of scores made with --patch-scales N, else nothing."""
+    return f".patch{args.patch_scales}" if args.patch_scales else ""
 
 
 def main() -> None:
@@ -93,10 +96,11 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--count", type=int, default=16)
-    parser.add_argument("--training-free", action="store_true",
-                        help="Score the photos' training-free samples; nothing is trained.")
-    parser.add_argument("--patch-scales", type=int, default=0,
-                        help="Score the models in OUT with `singan eval --patch-scales N`.")
+    how = parser.add_mutually_exclusive_group()
+    how.add_argument("--training-free", action="store_true",
+                     help="Score the photos' training-free samples; nothing is trained.")
+    how.add_argument("--patch-scales", type=int, default=0,
+                     help="Score the models in OUT with `singan eval --patch-scales N`.")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # OMP_NUM_THREADS, when set, caps every job (two evaluations sharing the machine)
