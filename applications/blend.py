@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from applications.blend_defaults import (
     EDIT_SCALES_BELOW_FINEST,
     HARMONIZE_COLOUR_WEIGHT,
+    HARMONIZE_FINEST_SHARE,
     HARMONIZE_SCALES_BELOW_FINEST,
 )
 from models.geometry import gaussian_blur, resize
@@ -119,8 +120,9 @@ def harmonize(model: SinGAN, pasted: torch.Tensor, mask: torch.Tensor, start_sca
         pasted: 1x3xhxw in [-1, 1], the naive paste (resized to the model's size).
         mask: 1x1xhxw in {0, 1}, 1 on the pasted object.
         finetune_iters: > 0 first fine-tunes scales start_scale..finest with the pasted image
-            as their input: reconstructing the pasted image's edges (which keeps the object's
-            shape; its colours only weakly) while the adversarial loss pulls its patches
+            as their input (that many iterations at each scale below the finest, a third of
+            them at the finest): reconstructing the pasted image's edges (which keeps the
+            object's shape; its colours only weakly) while the adversarial loss pulls its patches
             towards the image's (after ConSinGAN's harmonization fine-tune, which reconstructs
             the RGB paste; needs the discriminators loaded; modifies `model`).
         mask_shape: dilation and blur of the mask (default: the paper's).
@@ -145,6 +147,13 @@ def edit(model: SinGAN, edited: torch.Tensor, mask: torch.Tensor, start_scale: i
     return _inject_and_blend(model, edited, mask, start_scale, mask_shape, soften_paste, seed)
 
 
+def finetune_iters_at_finest(iters: int) -> int:
+    """The finest scale's share of a harmonization fine-tune of `iters` iterations per scale
+    (at least 1): the coarser scales decide how far the object takes the image's look, the
+    finest, the costliest, only sharpens it (docs/benchmarks.md)."""
+    return max(1, round(iters * HARMONIZE_FINEST_SHARE))
+
+
 def _finetune_on(model: SinGAN, pasted: torch.Tensor, start_scale: int, iters: int,
                  seed: int, progress: ProgressCallback | None) -> None:
     """Fine-tune scales start_scale.. on the pasted image: it is their input and their
@@ -159,6 +168,7 @@ def _finetune_on(model: SinGAN, pasted: torch.Tensor, start_scale: int, iters: i
             noise = model.draw_noise(seed=seed, index=scale, purpose=Purpose.FINETUNE_INPUT)
             prev = resize(model.generate(start_scale=start_scale, init=full, noise=noise,
                                          stop_scale=scale - 1), sizes[scale])
-        finetune_scale(model, scale, iters, fake_input=lambda prev=prev: prev, rec_input=prev,
+        iters_here = finetune_iters_at_finest(iters) if scale == model.num_trained - 1 else iters
+        finetune_scale(model, scale, iters_here, fake_input=lambda prev=prev: prev, rec_input=prev,
                        rec_target=resize(full, sizes[scale]).clamp(-1, 1), seed=seed,
                        progress=progress, rec_loss=rec_loss)

@@ -61,8 +61,8 @@ def build(ws: Workspace, model: gr.Dropdown) -> BuiltTab:
                             elem_id="blend-mode")
             start = start_slider()
             iters = gr.Slider(0, 500, value=HARMONIZE_FINETUNE_ITERS, step=10,
-                              label="Fine-tune iterations (harmonize; keeps the object's edges; "
-                              "0 = off)", elem_id="blend-finetune")
+                              label="Fine-tune iterations per scale (harmonize; a third at the "
+                              "finest; keeps the object's edges; 0 = off)", elem_id="blend-finetune")
             seed = seed_box()
             with gr.Column(min_width=100):
                 run = gr.Button("Run", variant="primary", elem_id="blend-run")
