@@ -36,7 +36,8 @@ def harmonize_command(
         f"Scale that receives the paste \\[default: finest - {HARMONIZE_SCALES_BELOW_FINEST}]."))] = None,
     finetune: Annotated[int, typer.Option(min=0, help=(
         "Fine-tune iterations per scale on the pasted image first (a third of them at the "
-        "finest scale), which keeps the object's edges (0 = off: faster, blurrier)."))] = HARMONIZE_FINETUNE_ITERS,
+        "finest scale), which keeps the object's edges (0 = off: faster, "
+        "blurrier)."))] = HARMONIZE_FINETUNE_ITERS,
     seed: SeedOption = None,
     device: DeviceOption = Device.auto,
     force: ForceOption = False,
