@@ -147,7 +147,7 @@ def edit(model: SinGAN, edited: torch.Tensor, mask: torch.Tensor, start_scale: i
     return _inject_and_blend(model, edited, mask, start_scale, mask_shape, soften_paste, seed)
 
 
-def finetune_iters_at_finest(iters: int) -> int:
+def _finetune_iters_at_finest(iters: int) -> int:
     """The finest scale's share of a harmonization fine-tune of `iters` iterations per scale
     (at least 1): the coarser scales decide how far the object takes the image's look, the
     finest, the costliest, only sharpens it (docs/benchmarks.md)."""
@@ -168,7 +168,7 @@ def _finetune_on(model: SinGAN, pasted: torch.Tensor, start_scale: int, iters: i
             noise = model.draw_noise(seed=seed, index=scale, purpose=Purpose.FINETUNE_INPUT)
             prev = resize(model.generate(start_scale=start_scale, init=full, noise=noise,
                                          stop_scale=scale - 1), sizes[scale])
-        iters_here = finetune_iters_at_finest(iters) if scale == model.num_trained - 1 else iters
+        iters_here = _finetune_iters_at_finest(iters) if scale == model.num_trained - 1 else iters
         finetune_scale(model, scale, iters_here, fake_input=lambda prev=prev: prev, rec_input=prev,
                        rec_target=resize(full, sizes[scale]).clamp(-1, 1), seed=seed,
                        progress=progress, rec_loss=rec_loss)
