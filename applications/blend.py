@@ -22,9 +22,11 @@ from applications.blend_defaults import (
     HARMONIZE_COLOUR_WEIGHT,
     HARMONIZE_FINEST_SHARE,
     HARMONIZE_SCALES_BELOW_FINEST,
+    HARMONIZE_VOTE_SHARE,
 )
 from models.geometry import gaussian_blur, resize
 from models.losses import edge_reconstruction_loss
+from models.patch_match import PATCH, nearest_patch_vote
 from models.seeds import Purpose, fresh_seed
 from models.singan import SinGAN
 from models.trainer import ProgressCallback, finetune_scale
@@ -96,9 +98,30 @@ def coarse_input(model: SinGAN, image: torch.Tensor, start_scale: int) -> torch.
     return resize(resize(full, sizes[max(start_scale - 1, 0)]), sizes[start_scale])
 
 
+def vote_towards_image(result: torch.Tensor, real: torch.Tensor, weights: torch.Tensor,
+                       share: float) -> torch.Tensor:
+    """`result` (1x3xHxW) moved `share` of the way to its nearest-patch vote on `real` (the
+    training image, same size) wherever the blending `weights` (1x1xHxW) are > 0: each patch
+    there is replaced by its nearest patch of the image and the overlapping votes averaged
+    (models.patch_match.nearest_patch_vote), so the region is made of the image's own patches.
+    Only the region's bounding box (plus a patch) is searched. Returns 1x3xHxW."""
+    rows, cols = torch.nonzero(weights[0, 0] > 0, as_tuple=True)
+    if share <= 0 or len(rows) == 0:
+        return result
+    height, width = result.shape[-2:]
+    top, left = max(int(rows.min()) - PATCH, 0), max(int(cols.min()) - PATCH, 0)
+    bottom, right = min(int(rows.max()) + PATCH + 1, height), min(int(cols.max()) + PATCH + 1, width)
+    if bottom - top < PATCH or right - left < PATCH:
+        return result
+    box = result[..., top:bottom, left:right]
+    voted = result.clone()
+    voted[..., top:bottom, left:right] = torch.lerp(box, nearest_patch_vote(box, real), share)
+    return voted
+
+
 def _inject_and_blend(model: SinGAN, image: torch.Tensor, mask: torch.Tensor, start_scale: int,
                       shape: MaskShape, soften_paste: bool, seed: int | None,
-                      ) -> tuple[torch.Tensor, torch.Tensor]:
+                      vote_share: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     model.check_scale(start_scale)
     size = model.geometry.sizes[model.num_trained - 1]
     image = resize(image.to(model.device), size).clamp(-1, 1)
@@ -107,13 +130,15 @@ def _inject_and_blend(model: SinGAN, image: torch.Tensor, mask: torch.Tensor, st
     init = coarse_input(model, image, start_scale) if soften_paste else image
     noise = model.draw_noise(seed=seed)
     result = model.generate(start_scale=start_scale, init=init, noise=noise).clamp(-1, 1)
+    real = model.reals()[model.num_trained - 1].to(result)
+    result = vote_towards_image(result, real, weights, vote_share)
     return result, weights * result + (1 - weights) * image
 
 
 def harmonize(model: SinGAN, pasted: torch.Tensor, mask: torch.Tensor, start_scale: int,
               seed: int | None = 0, finetune_iters: int = 0, mask_shape: MaskShape = HARMONIZE_MASK,
               soften_paste: bool = True, progress: ProgressCallback | None = None,
-              ) -> tuple[torch.Tensor, torch.Tensor]:
+              vote_share: float = HARMONIZE_VOTE_SHARE) -> tuple[torch.Tensor, torch.Tensor]:
     """Make a pasted object match the image's look.
 
     Args:
@@ -129,14 +154,18 @@ def harmonize(model: SinGAN, pasted: torch.Tensor, mask: torch.Tensor, start_sca
         soften_paste: inject the paste through scale K-1 (the paper); False: straight at K.
         progress: the fine-tune's progress callback (models.trainer.TrainProgress per scale);
             an exception it raises stops the fine-tune.
+        vote_share: afterwards move the generated region this share of the way to its
+            nearest-patch vote on the image (vote_towards_image; 0 = off): the strokes and
+            colours of the image's own patches, at the cost of some of the object's edges.
     Returns:
-        (raw generator output, blended output), each 1x3xHxW in [-1, 1] at the model's size.
+        (generated image, blended output), each 1x3xHxW in [-1, 1] at the model's size.
     """
     model.check_scale(start_scale)
     if finetune_iters > 0:
         _finetune_on(model, pasted, start_scale, finetune_iters,
                      fresh_seed() if seed is None else seed, progress)
-    return _inject_and_blend(model, pasted, mask, start_scale, mask_shape, soften_paste, seed)
+    return _inject_and_blend(model, pasted, mask, start_scale, mask_shape, soften_paste, seed,
+                             vote_share)
 
 
 def edit(model: SinGAN, edited: torch.Tensor, mask: torch.Tensor, start_scale: int,

@@ -2,7 +2,7 @@
 structure (the pasted object's edges kept?), for the naive paste and for `singan harmonize`/`edit`.
 
     python benchmarks/blend_quality.py ../shared/data/Harmonization [--models DIR] [--edit] \\
-        [--sheet sheet.png] [--finetune N]
+        [--sheet sheet.png] [--finetune N] [--vote S] [--seed N]
 
 For each `<name>_naive.jpg` (or `<name>_edit_N.png` with --edit) beside `<name>.jpg|png` and its
 `..._mask` file, at the model's size (250 px on the longer side):
@@ -13,9 +13,9 @@ For each `<name>_naive.jpg` (or `<name>_edit_N.png` with --edit) beside `<name>.
 - structure: the correlation, inside the mask, between the luminance gradient magnitude of the
   result and that of the paste; 1: every edge of the pasted object kept.
 With --models DIR holding a model directory `DIR/<name>` (trained on `<name>.jpg`), also the
-scores of `singan harmonize` (or `edit`) with its defaults (the fine-tune included), and its
-time. Prints a markdown table; --sheet also writes the pairs side by side (paste | result), one
-row per pair with a model.
+scores of `singan harmonize` (or `edit`) with its defaults (the fine-tune and the vote
+included), and its time. Prints a markdown table; --sheet also writes the pairs side by side
+(paste | result), one row per pair with a model.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from applications.blend import edit, edit_start_scale, harmonize, harmonize_start_scale
-from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS
+from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS, HARMONIZE_VOTE_SHARE
 from models.checkpoint import load_model
 from models.geometry import resize
 from models.image_io import image_grid, load_image, load_mask, save_image
@@ -90,6 +90,9 @@ def main() -> None:
     parser.add_argument("--sheet", type=Path, default=None, help="write paste | result rows here")
     parser.add_argument("--finetune", type=int, default=HARMONIZE_FINETUNE_ITERS,
                         help="harmonize's fine-tune iterations (default: singan harmonize's)")
+    parser.add_argument("--vote", type=float, default=HARMONIZE_VOTE_SHARE,
+                        help="harmonize's nearest-patch vote share (default: singan harmonize's)")
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     rows, sheet = [], []
     for name, background_path, input_path, mask_path in pairs(args.folder, args.edit):
@@ -105,10 +108,11 @@ def main() -> None:
         if model is not None and model.complete:  # a training still under way is skipped
             started = time.perf_counter()
             if args.edit:
-                _, blended = edit(model, paste, mask, edit_start_scale(model), seed=0)
+                _, blended = edit(model, paste, mask, edit_start_scale(model), seed=args.seed)
             else:
-                _, blended = harmonize(model, paste, mask, harmonize_start_scale(model), seed=0,
-                                        finetune_iters=args.finetune)
+                _, blended = harmonize(model, paste, mask, harmonize_start_scale(model),
+                                       seed=args.seed, finetune_iters=args.finetune,
+                                       vote_share=args.vote)
             row["seconds"] = time.perf_counter() - started
             row["singan"] = (style(blended, background, mask), structure(blended, paste, mask))
             sheet += [paste, blended]

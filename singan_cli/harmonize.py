@@ -1,6 +1,7 @@
 """`singan harmonize MODEL PASTED --mask MASK`: make a pasted object match the image's look.
 
-    singan harmonize model/ pasted.png --mask mask.png --out out.png [--start-scale K] [--finetune]
+    singan harmonize model/ pasted.png --mask mask.png --out out.png [--start-scale K] \\
+        [--finetune N] [--vote S]
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ from typing import Annotated
 
 import typer
 
-from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS, HARMONIZE_SCALES_BELOW_FINEST
+from applications.blend_defaults import (
+    HARMONIZE_FINETUNE_ITERS,
+    HARMONIZE_SCALES_BELOW_FINEST,
+    HARMONIZE_VOTE_SHARE,
+)
 from singan_cli.common import (
     Device,
     DeviceOption,
@@ -38,6 +43,10 @@ def harmonize_command(
         "Fine-tune iterations per scale on the pasted image first (a third of them at the "
         "finest scale), which keeps the object's edges (0 = off: faster, "
         "blurrier)."))] = HARMONIZE_FINETUNE_ITERS,
+    vote: Annotated[float, typer.Option(min=0, max=1, help=(
+        "Afterwards move the region this share of the way to a vote of the image's nearest "
+        "7x7 patches: more of the image's strokes and colours, a little less of the object's "
+        "edges (0 = off)."))] = HARMONIZE_VOTE_SHARE,
     seed: SeedOption = None,
     device: DeviceOption = Device.auto,
     force: ForceOption = False,
@@ -57,5 +66,5 @@ def harmonize_command(
         scale = harmonize_start_scale(model) if start_scale is None else start_scale
         with TrainingProgress() as progress:
             _, blended = harmonize(model, image, region, scale, seed=pick_seed(seed),
-                                   finetune_iters=finetune, progress=progress)
+                                   finetune_iters=finetune, progress=progress, vote_share=vote)
         emit(save_image(blended, out))

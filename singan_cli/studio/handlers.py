@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS
+from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS, HARMONIZE_VOTE_SHARE
 from models.errors import ImageError, UsageError
 from singan_cli.common import emit
 from singan_cli.studio.chosen_model import load_studio_model
@@ -162,12 +162,13 @@ def blend_images(ws: Workspace, model_path: str | Path | None, mode: str,
                  paste: dict[str, Any] | None, mask: dict[str, Any] | None,
                  start_scale: int | None = None, finetune_iters: int = HARMONIZE_FINETUNE_ITERS,
                  seed: int | None = 0, progress: Callable[[Any], None] | None = None,
-                 ) -> list[Path]:
+                 vote_share: float = HARMONIZE_VOTE_SHARE) -> list[Path]:
     """harmonize / edit (applications.blend) -> [paste, mask, blended] (+ raw for edit) paths.
 
     paste: the editor holding the pasted / edited image (its composite); mask: the editor on
     which the region was brushed (any non-transparent layer pixel); progress: harmonize's
-    fine-tune callback (TrainingControl.watch makes it stoppable).
+    fine-tune callback (TrainingControl.watch makes it stoppable); vote_share: harmonize's
+    nearest-patch vote (applications.blend.vote_towards_image).
     """
     from applications.blend import edit, edit_start_scale, harmonize, harmonize_start_scale
     from models.image_io import save_image
@@ -183,7 +184,8 @@ def blend_images(ws: Workspace, model_path: str | Path | None, mode: str,
         start_scale = (harmonize_start_scale if mode == "harmonize" else edit_start_scale)(model)
     if mode == "harmonize":
         raw, blended = harmonize(model, image, region, int(start_scale), seed=_seed(seed),
-                                 finetune_iters=finetune_iters, progress=progress)
+                                 finetune_iters=finetune_iters, progress=progress,
+                                 vote_share=float(vote_share))
     else:
         raw, blended = edit(model, image, region, int(start_scale), seed=_seed(seed))
     out = ws.result_paths(mode, 1)[0]

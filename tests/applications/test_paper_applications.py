@@ -3,13 +3,21 @@ do not come from the implementation: Gaussian tails, disk areas, stub generators
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pytest
 import torch
 from torch import nn
 
-from applications.blend import HARMONIZE_MASK, MaskShape, edit, harmonize, soft_mask
+from applications.blend import (
+    HARMONIZE_MASK,
+    MaskShape,
+    edit,
+    harmonize,
+    soft_mask,
+    vote_towards_image,
+)
 from models.config import TrainConfig
 from models.geometry import Geometry
 from models.singan import SinGAN
@@ -80,10 +88,11 @@ def test_mask_numbers_scale_with_the_models_size() -> None:
     assert HARMONIZE_MASK.at_size(125) == MaskShape(3.5, 2.5, disk=True)
 
 
-@pytest.mark.parametrize("apply", [harmonize, edit])
+@pytest.mark.parametrize("apply", [functools.partial(harmonize, vote_share=0), edit])
 def test_the_paste_enters_through_the_coarser_scale(apply) -> None:  # type: ignore[no-untyped-def]
     """With identity generators the raw output is the injected image itself: a 1 px line loses
-    most of its contrast through scale K-1 (the paper), and keeps it when injected at K."""
+    most of its contrast through scale K-1 (the paper), and keeps it when injected at K
+    (harmonize without its nearest-patch vote, which would take the line away)."""
     model = _stub_model(64, 64, _Identity)
     pasted = model.image.clone()
     pasted[..., :, 31] = 1.0  # a white 1 px line on black
@@ -95,6 +104,24 @@ def test_the_paste_enters_through_the_coarser_scale(apply) -> None:  # type: ign
     assert hard[..., 31].min() == 1.0
     assert soft[..., 31].max() < 0.5
     assert soft[..., 31].min() > -1.0  # still there, only softened
+
+
+def test_the_vote_moves_the_region_halfway_to_the_images_patches_and_nothing_else() -> None:
+    """An image of dark values in [-1, 0] with a bright square (1.0, in none of its patches)
+    pasted in: with share 0.5 the square's pixels land halfway between 1 and a vote of dark
+    patches, so at most 0.5; pixels farther than a patch from the weights keep their value."""
+    real = -torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    result = real.clone()
+    result[..., 12:20, 12:20] = 1.0
+    weights = torch.zeros(1, 1, 32, 32)
+    weights[..., 12:20, 12:20] = 1.0
+    voted = vote_towards_image(result, real, weights, share=0.5)
+    assert voted[..., 12:20, 12:20].max() <= 0.5
+    assert voted[..., 12:20, 12:20].min() >= 0.0
+    far = torch.ones(32, 32, dtype=torch.bool)
+    far[12 - 7:20 + 7, 12 - 7:20 + 7] = False
+    assert torch.equal(voted[..., far], result[..., far])
+    assert torch.equal(vote_towards_image(result, real, weights, share=0.0), result)
 
 
 def _generator_states(model: SinGAN) -> list[dict[str, torch.Tensor]]:

@@ -92,6 +92,21 @@ def test_harmonize_finetune(tiny_model_dir: Path, pasted_and_mask: tuple[Path, P
     assert read_png(tmp_path / "h.png").shape == (24, 32, 3)
 
 
+def test_harmonize_vote_changes_only_the_region(tiny_model_dir: Path, pasted_and_mask: tuple[Path, Path],
+                                                tmp_path: Path) -> None:
+    """--vote 0 turns the nearest-patch vote off: the same seed then gives another region, and
+    the same pixels far from it."""
+    pasted, mask = pasted_and_mask
+    for share, name in (("0", "off.png"), ("1", "full.png")):
+        result = run("harmonize", tiny_model_dir, pasted, "--mask", mask, "--finetune", "0",
+                     "--vote", share, "--seed", "0", "--out", tmp_path / name)
+        assert result.exit_code == 0, result.stderr
+    off, full = read_png(tmp_path / "off.png"), read_png(tmp_path / "full.png")
+    assert not np.array_equal(off, full)
+    assert np.array_equal(off[0], full[0])  # the top row lies outside the blended region
+    assert run("harmonize", tiny_model_dir, pasted, "--mask", mask, "--vote", "1.5").exit_code == 2
+
+
 def test_mask_with_another_aspect_is_refused(tiny_model_dir: Path, pasted_and_mask: tuple[Path, Path],
                                              tmp_path: Path) -> None:
     pasted, _ = pasted_and_mask

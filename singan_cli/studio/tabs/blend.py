@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS
+from applications.blend_defaults import HARMONIZE_FINETUNE_ITERS, HARMONIZE_VOTE_SHARE
 from singan_cli.studio.chosen_model import model_image, model_info
 from singan_cli.studio.editor import brush_size, editor_image, editor_value
 from singan_cli.studio.handlers import blend_images, paste_object
@@ -63,6 +63,9 @@ def build(ws: Workspace, model: gr.Dropdown) -> BuiltTab:
             iters = gr.Slider(0, 500, value=HARMONIZE_FINETUNE_ITERS, step=10,
                               label="Fine-tune iterations per scale (harmonize; a third at the "
                               "finest; keeps the object's edges; 0 = off)", elem_id="blend-finetune")
+            vote = gr.Slider(0, 1, value=HARMONIZE_VOTE_SHARE, step=0.05,
+                             label="Vote of the image's nearest patches (harmonize; its share: "
+                             "more of the image's strokes; 0 = off)", elem_id="blend-vote")
             seed = seed_box()
             with gr.Column(min_width=100):
                 run = gr.Button("Run", variant="primary", elem_id="blend-run")
@@ -94,16 +97,17 @@ def build(ws: Workspace, model: gr.Dropdown) -> BuiltTab:
         return gr.Slider(value=info.harmonize_start if mode_ == "harmonize" else info.edit_start)
 
     def on_blend(path: str | None, mode_: str, paste_: dict[str, Any] | None,
-                 mask_: dict[str, Any] | None, start_: float, iters_: float, seed_: float | None,
-                 progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008 (Gradio's idiom)
+                 mask_: dict[str, Any] | None, start_: float, iters_: float, vote_: float,
+                 seed_: float | None, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008 (Gradio's idiom)
         return finetune.run(progress, lambda report: blend_images(
-            ws, path, mode_, paste_, mask_, int(start_), int(iters_), seed_, progress=report),
+            ws, path, mode_, paste_, mask_, int(start_), int(iters_), seed_, progress=report,
+            vote_share=vote_),
             lambda n: ["paste", "mask", "result", "raw"][:n])
 
     paste_btn.click(guard(on_paste), [model, obj, obj_x, obj_y, obj_w], [paste, mask])
     copy_btn.click(guard(on_copy), paste, mask)
     mode.change(guard(on_mode), [model, mode], start)
-    run.click(guard(on_blend), [model, mode, paste, mask, start, iters, seed], [results, status])
+    run.click(guard(on_blend), [model, mode, paste, mask, start, iters, vote, seed], [results, status])
     stop.click(finetune.control.request_stop, None, status, queue=False)
     return BuiltTab(tab, start=start, start_value=lambda info: info.harmonize_start,
                     editors=[paste, mask], fill=fill)
