@@ -130,8 +130,9 @@ def _inject_and_blend(model: SinGAN, image: torch.Tensor, mask: torch.Tensor, st
     init = coarse_input(model, image, start_scale) if soften_paste else image
     noise = model.draw_noise(seed=seed)
     result = model.generate(start_scale=start_scale, init=init, noise=noise).clamp(-1, 1)
-    real = model.reals()[model.num_trained - 1].to(result)
-    result = vote_towards_image(result, real, weights, vote_share)
+    if vote_share > 0:
+        real = model.reals()[model.num_trained - 1].to(result)
+        result = vote_towards_image(result, real, weights, vote_share)
     return result, weights * result + (1 - weights) * image
 
 
