@@ -43,11 +43,20 @@ class TrainingControl:
         self.stop.set()
         return self.stopping
 
-    def watch(self, report: Callable[[Any], None] | None = None) -> Callable[[Any], None]:
-        """A trainer progress callback for a new action: clears Stop, then raises
-        StopRequested on the first report after Stop was pressed, and passes the other reports
-        (models.trainer.TrainProgress) to `report`."""
+    def arm(self) -> None:
+        """Clear Stop for an action about to start. A tab calls it when its Run button is
+        clicked (outside the queue), so that a Stop pressed after the click but before the
+        queued action has begun still stops that action."""
         self.stop.clear()
+
+    def watch(self, report: Callable[[Any], None] | None = None,
+              clear: bool = True) -> Callable[[Any], None]:
+        """A trainer progress callback for a new action: clears Stop (unless `clear` is False:
+        the action was armed when it was asked for), then raises StopRequested on the first
+        report after Stop was pressed, and passes the other reports
+        (models.trainer.TrainProgress) to `report`."""
+        if clear:
+            self.stop.clear()
 
         def progress(event: Any) -> None:
             if self.stop.is_set():

@@ -399,6 +399,30 @@ def test_stop_cancels_a_fine_tune_and_writes_nothing(ws: Workspace, tiny_model_d
     assert paths and all(p.is_file() for p in paths)
 
 
+def test_a_stop_pressed_while_the_action_waits_in_the_queue_still_stops_it() -> None:
+    """Run clicked (the tab arms the control), then Stop clicked before the queued action has
+    begun: the action stops at its first report. The next Run clears Stop again."""
+    from types import SimpleNamespace
+
+    pytest.importorskip("gradio")
+    from singan_cli.studio.tabs.common import STOPPED, Finetune
+
+    finetune = Finetune()
+    reports: list[Any] = []
+
+    def action(progress: Any) -> list[Path]:
+        progress(SimpleNamespace(scale=1, iteration=10, iters=400))
+        return []
+
+    finetune.control.arm()
+    finetune.control.request_stop()
+    assert finetune.run(lambda *a, **k: reports.append(a), action, lambda n: [])[1] == STOPPED
+    assert not reports  # stopped before the report reached the progress bar
+    finetune.control.arm()
+    assert finetune.run(lambda *a, **k: reports.append(a), action, lambda n: [])[1].startswith("Done")
+    assert len(reports) == 1
+
+
 def test_every_fix_is_worded_for_the_page_without_flags() -> None:
     from models.errors import Fix
 

@@ -153,10 +153,12 @@ class Finetune:
     def run(self, progress: gr.Progress, action: Callable[[Callable[[Any], None]], list[Path]],
             captions: Callable[[int], list[str]]) -> tuple[Any, str]:
         """`action(progress_callback)` -> result paths: (gallery, "Done in ... s."), or (no
-        change, STOPPED) once stopped."""
+        change, STOPPED) once stopped. Stop is not cleared here: the tab's Run button arms the
+        control when clicked (TrainingControl.arm), so a Stop pressed while this action still
+        waits in the queue is kept."""
         started = time.perf_counter()
         try:
-            paths = action(self.control.watch(_finetune_bar(progress)))
+            paths = action(self.control.watch(_finetune_bar(progress), clear=False))
         except StopRequested:
             return gr.skip(), STOPPED
         return gallery(paths, captions(len(paths))), f"Done in {time.perf_counter() - started:.1f} s."

@@ -86,6 +86,7 @@ def build(ws: Workspace, model: gr.Dropdown) -> BuiltTab:
     canvas_btn.click(guard(on_canvas), [model, colors, canvas_start], [painting, palette])
     run.click(guard(on_paint), [model, painting, start, count, quantize, colors, seed],
               [results, status])
+    run.click(finetune.control.arm, None, None, queue=False)
     stop.click(finetune.control.request_stop, None, status, queue=False)
     return BuiltTab(tab, start=start, start_value=lambda info: min(1, max(info.num_trained - 1, 0)),
                     editors=[painting, palette], fill=lambda path: new_canvas(path, "palette", 5))
