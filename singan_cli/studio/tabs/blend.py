@@ -108,7 +108,6 @@ def build(ws: Workspace, model: gr.Dropdown) -> BuiltTab:
     copy_btn.click(guard(on_copy), paste, mask)
     mode.change(guard(on_mode), [model, mode], start)
     run.click(guard(on_blend), [model, mode, paste, mask, start, iters, vote, seed], [results, status])
-    run.click(finetune.control.arm, None, None, queue=False)
-    stop.click(finetune.control.request_stop, None, status, queue=False)
+    finetune.connect(run, stop, status)
     return BuiltTab(tab, start=start, start_value=lambda info: info.harmonize_start,
                     editors=[paste, mask], fill=fill)

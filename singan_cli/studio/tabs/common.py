@@ -150,12 +150,18 @@ class Finetune:
 
     control: TrainingControl = field(default_factory=lambda: TrainingControl(stopping=FINETUNE_STOPPING))
 
+    def connect(self, run: gr.Button, stop: gr.Button, status: gr.Markdown) -> None:
+        """The tab's Run click arms the control (outside the queue, so before the queued
+        action begins); its Stop click sets Stop and shows the stopping line in `status`."""
+        run.click(self.control.arm, None, None, queue=False)
+        stop.click(self.control.request_stop, None, status, queue=False)
+
     def run(self, progress: gr.Progress, action: Callable[[Callable[[Any], None]], list[Path]],
             captions: Callable[[int], list[str]]) -> tuple[Any, str]:
         """`action(progress_callback)` -> result paths: (gallery, "Done in ... s."), or (no
         change, STOPPED) once stopped. Stop is not cleared here: the tab's Run button arms the
-        control when clicked (TrainingControl.arm), so a Stop pressed while this action still
-        waits in the queue is kept."""
+        control when clicked (connect), so a Stop pressed while this action still waits in the
+        queue is kept."""
         started = time.perf_counter()
         try:
             paths = action(self.control.watch(_finetune_bar(progress), clear=False))

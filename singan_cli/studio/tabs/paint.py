@@ -86,7 +86,6 @@ def build(ws: Workspace, model: gr.Dropdown) -> BuiltTab:
     canvas_btn.click(guard(on_canvas), [model, colors, canvas_start], [painting, palette])
     run.click(guard(on_paint), [model, painting, start, count, quantize, colors, seed],
               [results, status])
-    run.click(finetune.control.arm, None, None, queue=False)
-    stop.click(finetune.control.request_stop, None, status, queue=False)
+    finetune.connect(run, stop, status)
     return BuiltTab(tab, start=start, start_value=lambda info: min(1, max(info.num_trained - 1, 0)),
                     editors=[painting, palette], fill=lambda path: new_canvas(path, "palette", 5))
