@@ -42,6 +42,7 @@ from models.config import (
     TrainConfig,
     config_from_dict,
     validate,
+    with_keys_added_since,
 )
 from models.errors import ConfigError, Fix, ImageError, ModelDirError
 from models.geometry import Geometry
@@ -309,6 +310,7 @@ def _training_config(record: Any, where: Path) -> tuple[TrainConfig, str | None]
     structures = sorted(str(k) for k, v in record.items() if not isinstance(v, SCALARS))
     if structures:
         raise ValueError(f"training entries {structures} must be plain values")
+    record = with_keys_added_since(record)
     source = f"{where} (training)"
     try:
         return validate(config_from_dict(record, source=source), source=source), None

@@ -138,6 +138,11 @@ class ScaleTrainer:
         self.steps_done = 0
 
     @property
+    def gp_weight(self) -> float:
+        """The gradient penalty's weight at this scale (windowed scales have their own)."""
+        return self.config.gp_weight if self.window_size is None else self.config.gp_weight_windowed
+
+    @property
     def work_size(self) -> tuple[int, int]:
         """(h, w) of what one step trains on: the crop window, or the whole scale."""
         return self.window_size or self.size
@@ -262,8 +267,8 @@ class ScaleTrainer:
         def d_loss_fn(fake: torch.Tensor) -> Callable[[], tuple[torch.Tensor, dict[str, torch.Tensor]]]:
             def loss_fn() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
                 loss = discriminator_loss(config.loss, d(real), d(fake))
-                if config.loss == "wgan-gp" and config.gp_weight > 0:
-                    loss = loss + config.gp_weight * gradient_penalty(d, real, fake)
+                if config.loss == "wgan-gp" and self.gp_weight > 0:
+                    loss = loss + self.gp_weight * gradient_penalty(d, real, fake)
                 return loss, {"d": loss}
             return loss_fn
 

@@ -68,6 +68,8 @@ TRAINING_FLAGS: dict[str, Flag] = {
     "lr_decay_at": Flag("Fraction of a scale's iterations after which lr is divided by 10."),
     "loss": Flag("Adversarial loss.", choices=LOSSES),
     "gp_weight": Flag("Gradient penalty weight (wgan-gp only).", min=0),
+    "gp_weight_windowed": Flag("Gradient penalty weight on the scales that train on windows "
+                               "(crop_size).", min=0),
     "spectral_norm": Flag("Spectral norm on the discriminator."),
     "rec_weight": Flag("Weight of the reconstruction loss (the paper's alpha).", min=0),
     "noise_amp_weight": Flag("Noise amplitude of a scale = this x RMSE(real, upsampled "

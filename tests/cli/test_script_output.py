@@ -28,7 +28,7 @@ NON_DEFAULT = {
     "max_size": 32, "min_size": 14, "scale_factor": 0.7, "num_layers": 4, "kernel_size": 5,
     "base_channels": 8, "max_channels": 16, "channel_growth_every": 2, "crop_size": 40,
     "iters": 7, "iters_finest": 3, "d_steps": 2, "g_steps": 3, "lr": 0.001, "beta1": 0.4, "lr_decay_at": 0.5,
-    "loss": "hinge", "gp_weight": 0.2, "spectral_norm": True, "rec_weight": 20.0,
+    "loss": "hinge", "gp_weight": 0.2, "gp_weight_windowed": 0.3, "spectral_norm": True, "rec_weight": 20.0,
     "noise_amp_weight": 0.05, "coarse_noise": "gray", "seed": 9, "device": "cpu", "precision": "fp32",
 }
 

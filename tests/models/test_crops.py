@@ -154,3 +154,19 @@ def test_a_windowed_scale_ends_with_the_batchnorm_statistics_of_whole_images() -
     for norm, expected, windowed in zip(norms, whole, from_windows, strict=True):
         torch.testing.assert_close(norm.running_var, expected, rtol=0.05, atol=1e-4)
         assert not torch.allclose(windowed, expected, rtol=0.05, atol=1e-4)
+
+
+def test_windowed_scales_weigh_the_gradient_penalty_with_gp_weight_windowed(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import models.trainer as trainer_module
+
+    # a penalty of exactly 1 and a critic loss of 0: the D loss is then the weight used
+    monkeypatch.setattr(trainer_module, "gradient_penalty", lambda d, real, fake: torch.tensor(1.0))
+    monkeypatch.setattr(trainer_module, "discriminator_loss",
+                        lambda kind, real, fake: 0 * (real.mean() + fake.mean()))
+    windowed = _cropped_trainer(crop=24)
+    windowed.config = dataclasses.replace(windowed.config, gp_weight=0.1, gp_weight_windowed=2.5)
+    whole = ScaleTrainer(windowed.model, 0)
+    whole.config = windowed.config
+    assert windowed.window_size is not None and whole.window_size is None
+    assert windowed.step()["d"] == pytest.approx(2.5)
+    assert whole.step()["d"] == pytest.approx(0.1)

@@ -81,8 +81,9 @@ def test_config_yaml_keeps_what_sampling_needs_apart_from_the_training_record(v1
         [["noise_amp", "scale", "size", "train_seconds"]] * 2
     v1 = yaml.safe_load((v1_copy / CONFIG_FILE).read_text())
     # the record is kept as it was, plus keys added since at the values v1 models were trained
-    # with: coarse_noise rgb, crop_size 0 (whole images)
-    assert summary["training"] == {**v1["config"], "coarse_noise": "rgb", "crop_size": 0}
+    # with: coarse_noise rgb, crop_size 0 (whole images), gp_weight_windowed = their gp_weight
+    assert summary["training"] == {**v1["config"], "coarse_noise": "rgb", "crop_size": 0,
+                                   "gp_weight_windowed": v1["config"]["gp_weight"]}
     assert [s["noise_amp"] for s in summary["scales"]] == [s["noise_amp"] for s in v1["scales"]]
 
 
@@ -187,9 +188,11 @@ def test_a_model_config_yaml_works_as_a_training_config_file(v1_copy: Path, v2_d
     from models.config import load_config_file
 
     v1_record = yaml.safe_load((v1_copy / CONFIG_FILE).read_text())["config"]
-    assert load_config_file(v1_copy / CONFIG_FILE) == v1_record
+    # keys added since at the values the model trained with
+    added = {"gp_weight_windowed": v1_record["gp_weight"]}
+    assert load_config_file(v1_copy / CONFIG_FILE) == {**v1_record, **added}
     assert load_config_file(v2_dir / CONFIG_FILE) == {**v1_record, "coarse_noise": "rgb",
-                                                      "crop_size": 0}
+                                                      "crop_size": 0, **added}
 
 
 def test_version_1_widths_follow_version_1s_rule(tmp_path: Path) -> None:
