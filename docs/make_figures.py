@@ -2,6 +2,7 @@
 
     python docs/make_figures.py demo/model [--sr]     # after `make demo`; writes docs/*.png/gif
     python docs/make_figures.py --large model_1000/    # docs/large_samples.jpg only
+    python docs/make_figures.py --hatching BEFORE/ AFTER/ [--box T,L,H,W]  # docs/large_sky_hatching.jpg
     python docs/make_figures.py --versus MODELS/ a.jpg b.png   # docs/training_free_vs_trained.jpg
     python docs/make_figures.py --patch-scales MODELS/ a.jpg   # docs/patch_scales.jpg
 
@@ -59,6 +60,26 @@ def large_sheet(model_dir: Path) -> None:
         print(out)
 
 
+def crop_pair(before: Path, after: Path, box: tuple[int, int, int, int], out: Path) -> None:
+    """Sample 0 (seed 0) of two models of the same photo, the same box (top, left, height, width,
+    in px of the full size) cut from each and shown side by side at 2x, nearest neighbour, so
+    that a pixel-scale texture stays visible."""
+    from PIL import Image
+
+    top, left, height, width = box
+    with tempfile.TemporaryDirectory() as tmp_name:
+        crops = []
+        for i, model in enumerate((before, after)):
+            sample = singan("sample", model, "-n", 1, "--seed", 0, "--out", Path(tmp_name) / str(i))
+            crop = Image.open(sample[0]).convert("RGB").crop((left, top, left + width, top + height))
+            crops.append(crop.resize((2 * width, 2 * height), Image.Resampling.NEAREST))
+        pair = Image.new("RGB", (4 * width + 8, 2 * height), "white")
+        pair.paste(crops[0], (0, 0))
+        pair.paste(crops[1], (2 * width + 8, 0))
+        pair.save(out, quality=92)
+        print(out)
+
+
 PATCH_SCALES = 6  # the README's advice for a default 250 px model
 
 
@@ -102,7 +123,14 @@ def main() -> None:
     parser.add_argument("--patch-scales", type=Path, nargs="+", metavar="MODELS PHOTO",
                         help="as --versus, the right pair drawn by the trained models with "
                         f"--patch-scales {PATCH_SCALES}, as docs/patch_scales.jpg")
+    parser.add_argument("--hatching", type=Path, nargs=2, metavar=("BEFORE", "AFTER"),
+                        help="two large models of one photo: the same crop of sample 0 at 2x, "
+                        "side by side, as docs/large_sky_hatching.jpg")
+    parser.add_argument("--box", default="0,0,200,420", help="TOP,LEFT,HEIGHT,WIDTH of --hatching")
     args = parser.parse_args()
+    if args.hatching:
+        box = tuple(int(v) for v in args.box.split(","))
+        crop_pair(*args.hatching, box, DOCS / "large_sky_hatching.jpg")  # type: ignore[arg-type]
     if args.versus:
         versus_sheet(args.versus[0], args.versus[1:])
     if args.patch_scales:

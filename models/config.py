@@ -225,7 +225,7 @@ def load_config_file(path: Path) -> dict[str, Any]:
 
 def with_keys_added_since(record: dict[str, Any]) -> dict[str, Any]:
     """A model's training record with the keys added since it was written, at the values its
-    training used (a copy; `record` is not changed)."""
+    training used (`record` itself is never changed)."""
     if "gp_weight_windowed" not in record and "gp_weight" in record:
         # its windowed scales trained with gp_weight
         record = {**record, "gp_weight_windowed": record["gp_weight"]}
