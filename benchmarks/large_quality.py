@@ -58,13 +58,27 @@ def keep_window_stats(stats_file: Path) -> None:
     ScaleTrainer.calibrate_batchnorm = save_then_calibrate
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def large_photo_parser(doc: str) -> argparse.ArgumentParser:
+    """The command line of the large-photo benchmarks: PHOTO --max-size --out --count --threads."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("photo", type=Path)
     parser.add_argument("--max-size", type=int, default=1000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--count", type=int, default=4)
     parser.add_argument("--threads", type=int, default=0)
+    return parser
+
+
+def train_or_resume(photo: Path, out: Path, max_size: int, threads: int, *flags: str) -> None:
+    """`singan train PHOTO --max-size N --seed 0 --out OUT --threads T FLAGS`, with --resume
+    when OUT already exists, in this process."""
+    args = ["train", str(photo), "--max-size", str(max_size), "--seed", "0", "--out", str(out),
+            "--threads", str(threads), *flags]
+    app(args=[*args, "--resume"] if out.exists() else args, standalone_mode=False)
+
+
+def main() -> None:
+    parser = large_photo_parser(__doc__)
     parser.add_argument("--config", type=Path, default=None, help="Passed to singan train.")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -72,13 +86,8 @@ def main() -> None:
     stats_file = args.out / f"{args.photo.stem}_window_stats.safetensors"
 
     keep_window_stats(stats_file)
-    train = ["train", str(args.photo), "--max-size", str(args.max_size), "--seed", "0",
-             "--out", str(model_dir), "--threads", str(args.threads)]
-    if args.config:
-        train += ["--config", str(args.config)]
-    if model_dir.exists():
-        train.append("--resume")
-    app(args=train, standalone_mode=False)
+    config = ["--config", str(args.config)] if args.config else []
+    train_or_resume(args.photo, model_dir, args.max_size, args.threads, *config)
 
     model = load_model(model_dir)
     real = model.reals()[model.num_trained - 1]

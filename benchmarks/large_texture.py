@@ -15,11 +15,11 @@ DIR/<stem>_gp<weight>.png.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 from pathlib import Path
 
 import torch
+from large_quality import COLUMNS, large_photo_parser, train_or_resume  # the sibling benchmark
 
 from applications.evaluate import score_samples, seeded_samples
 from models.checkpoint import load_model, save_model, saved_scale_count
@@ -28,9 +28,7 @@ from models.geometry import resize
 from models.image_io import save_image
 from models.singan import SinGAN
 from models.windows import window_size
-from singan_cli.main import app
 
-COLUMNS = ("swd", "coherence", "completeness", "min_l1", "diversity")
 OLD_WEIGHT = 0.1
 
 
@@ -61,24 +59,12 @@ def first_scales(source: Path, target: Path, count: int, **changes: object) -> N
     save_model(model, target)
 
 
-def train(photo: Path, out: Path, max_size: int, threads: int, *flags: str) -> None:
-    args = ["train", str(photo), "--max-size", str(max_size), "--seed", "0", "--out", str(out),
-            "--threads", str(threads), *flags]
-    app(args=[*args, "--resume"] if out.exists() else args, standalone_mode=False)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("photo", type=Path)
-    parser.add_argument("--max-size", type=int, default=1000)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--count", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=0)
-    args = parser.parse_args()
+    args = large_photo_parser(__doc__).parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     old_dir, new_dir = args.out / f"{args.photo.stem}_gp{OLD_WEIGHT}", args.out / args.photo.stem
 
-    train(args.photo, old_dir, args.max_size, args.threads, "--gp-weight-windowed", str(OLD_WEIGHT))
+    train_or_resume(args.photo, old_dir, args.max_size, args.threads, "--gp-weight-windowed", str(OLD_WEIGHT))
     old = load_model(old_dir)
     windowed = windowed_scales(old)
     default = resolve_config("default").gp_weight_windowed
@@ -86,7 +72,7 @@ def main() -> None:
         raise SystemExit(f"{args.photo}: no scale trains on windows at --max-size {args.max_size}")
     if saved_scale_count(new_dir) == 0:
         first_scales(old_dir, new_dir, windowed[0], gp_weight_windowed=default)
-    train(args.photo, new_dir, args.max_size, args.threads)
+    train_or_resume(args.photo, new_dir, args.max_size, args.threads)
 
     size = "x".join(str(n) for n in old.geometry.sizes[-1][::-1])
     print(f"| {args.photo.name} at {size} | noise gain at scales {windowed} | "

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -42,6 +43,17 @@ def sheet(paths: list[Path | torch.Tensor], out: Path) -> None:
     print(out)
 
 
+def side_by_side(images: list[Any], gap: int = 0) -> Any:
+    """PIL images of one size in a row, `gap` white px between them."""
+    from PIL import Image
+
+    w, h = images[0].size
+    row = Image.new("RGB", (len(images) * (w + gap) - gap, h), "white")
+    for i, image in enumerate(images):
+        row.paste(image, (i * (w + gap), 0))
+    return row
+
+
 def large_sheet(model_dir: Path) -> None:
     """Samples 0 and 1 of seed 0 at the model's full size side by side, in one JPEG (a PNG of
     two 1000 px images would be megabytes). The photo itself is left out: the large test photos
@@ -50,13 +62,8 @@ def large_sheet(model_dir: Path) -> None:
 
     with tempfile.TemporaryDirectory() as tmp_name:
         samples = singan("sample", model_dir, "-n", 2, "--seed", 0, "--out", Path(tmp_name) / "s")
-        images = [Image.open(p).convert("RGB") for p in samples]
-        w, h = images[0].size
-        sheet_image = Image.new("RGB", (w * len(images), h))
-        for i, image in enumerate(images):
-            sheet_image.paste(image, (i * w, 0))
         out = DOCS / "large_samples.jpg"
-        sheet_image.save(out, quality=90)
+        side_by_side([Image.open(p).convert("RGB") for p in samples]).save(out, quality=90)
         print(out)
 
 
@@ -73,10 +80,7 @@ def crop_pair(before: Path, after: Path, box: tuple[int, int, int, int], out: Pa
             sample = singan("sample", model, "-n", 1, "--seed", 0, "--out", Path(tmp_name) / str(i))
             crop = Image.open(sample[0]).convert("RGB").crop((left, top, left + width, top + height))
             crops.append(crop.resize((2 * width, 2 * height), Image.Resampling.NEAREST))
-        pair = Image.new("RGB", (4 * width + 8, 2 * height), "white")
-        pair.paste(crops[0], (0, 0))
-        pair.paste(crops[1], (2 * width + 8, 0))
-        pair.save(out, quality=92)
+        side_by_side(crops, gap=8).save(out, quality=92)
         print(out)
 
 
