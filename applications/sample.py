@@ -16,6 +16,16 @@ from models.errors import UsageError
 from models.patch_match import with_patch_scales
 from models.singan import SinGAN
 
+# the patch scales that "vary the layout" means (the studio's Sample tab): the coarsest 6 scales,
+# up to about 64x85 px of a 250 px model, the README's advice for scenes (docs/benchmarks.md)
+LAYOUT_PATCH_SCALES = 6
+
+
+def layout_patch_scales(model: SinGAN) -> int:
+    """LAYOUT_PATCH_SCALES, or fewer on a model with fewer trained scales: at least its finest
+    scale stays the trained generator's."""
+    return max(0, min(LAYOUT_PATCH_SCALES, model.num_trained - 1))
+
 
 def sample(model: SinGAN, count: int = 1, start_scale: int = 0, scale_h: float = 1.0,
            scale_v: float = 1.0, seed: int | None = None,

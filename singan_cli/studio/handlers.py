@@ -68,13 +68,16 @@ def _save(ws: Workspace, images: list[torch.Tensor], stem: str) -> list[Path]:
 
 def sample_images(ws: Workspace, model_path: str | Path | None, count: int = 4,
                   start_scale: int = 0, scale_h: float = 1.0, scale_v: float = 1.0,
-                  seed: int | None = 0) -> list[Path]:
-    """applications.sample.sample -> results/sample_NNN.png paths."""
-    from applications.sample import sample
+                  seed: int | None = 0, vary_layout: bool = False) -> list[Path]:
+    """applications.sample.sample -> results/sample_NNN.png paths. vary_layout: the coarse
+    scales by patch matching (applications.sample.layout_patch_scales), as `singan sample
+    --patch-scales 6` draws them."""
+    from applications.sample import layout_patch_scales, sample
 
     model = load_studio_model(ws, model_path)
     images = sample(model, int(count), start_scale=int(start_scale), scale_h=float(scale_h),
-                    scale_v=float(scale_v), seed=_seed(seed))
+                    scale_v=float(scale_v), seed=_seed(seed),
+                    patch_scales=layout_patch_scales(model) if vary_layout else 0)
     return _save(ws, images, "sample")
 
 

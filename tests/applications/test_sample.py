@@ -1,6 +1,8 @@
+import dataclasses
+
 import pytest
 
-from applications.sample import sample
+from applications.sample import LAYOUT_PATCH_SCALES, layout_patch_scales, sample
 from models.errors import UsageError
 
 
@@ -27,3 +29,12 @@ def test_higher_start_scale_keeps_more_of_the_image(tiny_model) -> None:  # type
 def test_out_of_range_start_scale(tiny_model) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(UsageError, match=r"trained scales 0\.\.2"):
         sample(tiny_model, 1, start_scale=3)
+
+
+def test_layout_patch_scales_leave_the_finest_scale_to_the_model(tiny_model) -> None:  # type: ignore[no-untyped-def]
+    assert tiny_model.num_trained == 3
+    assert layout_patch_scales(tiny_model) == 2
+    one = dataclasses.replace(tiny_model, generators=tiny_model.generators[:1])
+    assert layout_patch_scales(one) == 0
+    many = dataclasses.replace(tiny_model, generators=tiny_model.generators * 4)
+    assert layout_patch_scales(many) == LAYOUT_PATCH_SCALES == 6

@@ -229,6 +229,15 @@ def test_sample_in_the_page(page: Any, shots: Path) -> None:
     assert all(im.size == (32, 24) for im in images)
     assert not np.array_equal(np.asarray(images[0]), np.asarray(images[1]))
     page.screenshot(path=str(shots / "sample.png"), full_page=True)
+    # the same seed with the coarse scales matched to the photo's patches: other images
+    page.locator("#sample-vary-layout input").check()
+    page.locator("#sample-run").click()
+    page.wait_for_function("[...document.querySelectorAll('#sample-gallery img')]"
+                           ".some(e => e.src.includes('sample_007'))", timeout=STEP_S * 1000)
+    varied = _gallery_images(page, "#sample-gallery", 4)
+    assert all(im.size == (32, 24) for im in varied)
+    assert not np.array_equal(np.asarray(varied[0]), np.asarray(images[0]))
+    page.screenshot(path=str(shots / "sample_varied.png"), full_page=True)
 
 
 def test_harmonize_with_a_brushed_mask(page: Any, shots: Path) -> None:

@@ -198,6 +198,15 @@ def test_sample_writes_numbered_pngs(ws: Workspace, tiny_model_dir: Path) -> Non
         sample_images(ws, None)
 
 
+def test_sample_can_vary_the_layout_by_patch_matching(ws: Workspace, tiny_model_dir: Path) -> None:
+    model_alone = read_png(sample_images(ws, str(tiny_model_dir), count=1, seed=0)[0])
+    varied = sample_images(ws, str(tiny_model_dir), count=1, seed=0, vary_layout=True)
+    assert read_png(varied[0]).shape == model_alone.shape
+    assert not np.array_equal(read_png(varied[0]), model_alone)
+    with pytest.raises(UsageError, match="patch scales"):
+        sample_images(ws, str(tiny_model_dir), start_scale=1, vary_layout=True)
+
+
 def test_a_first_look_samples_the_upload_without_training(ws: Workspace, tiny_image_path: Path,
                                                           tmp_path: Path) -> None:
     models = ws.list_models()

@@ -22,6 +22,9 @@ def build(ws: Workspace, model: gr.Dropdown) -> BuiltTab:
             start = start_slider(label="Start scale (0: fully random; higher keeps the layout)")
             scale_h = gr.Slider(0.5, 3, value=1, step=0.1, label="Width x")
             scale_v = gr.Slider(0.5, 3, value=1, step=0.1, label="Height x")
+            vary = gr.Checkbox(value=False, elem_id="sample-vary-layout",
+                               label="Vary the layout more: the coarse scales match the photo's "
+                               "patches (scenes vary; objects may break; start scale 0)")
             seed = seed_box()
             run = gr.Button("Sample", variant="primary", elem_id="sample-run")
         with gr.Column(scale=2):
@@ -30,9 +33,9 @@ def build(ws: Workspace, model: gr.Dropdown) -> BuiltTab:
             files = gr.File(label="Download PNGs", file_count="multiple")
 
     def on_sample(path: str | None, n: float, start_: float, sh: float, sv: float,
-                  seed_: float | None) -> Any:
-        paths = sample_images(ws, path, int(n), int(start_), sh, sv, seed_)
+                  vary_: bool, seed_: float | None) -> Any:
+        paths = sample_images(ws, path, int(n), int(start_), sh, sv, seed_, bool(vary_))
         return gallery(paths), [str(p) for p in paths]
 
-    run.click(guard(on_sample), [model, count, start, scale_h, scale_v, seed], [samples, files])
+    run.click(guard(on_sample), [model, count, start, scale_h, scale_v, vary, seed], [samples, files])
     return BuiltTab(tab, start=start)
