@@ -16,8 +16,8 @@ from models.errors import UsageError
 from models.patch_match import with_patch_scales
 from models.singan import SinGAN
 
-# the patch scales that "vary the layout" means (the studio's Sample tab): the coarsest 6 scales,
-# up to about 64x85 px of a 250 px model, the README's advice for scenes (docs/benchmarks.md)
+# the patch scales that "vary the layout" means (the studio's Sample tab): the README's advice
+# for scenes, `--patch-scales 6` (docs/benchmarks.md)
 LAYOUT_PATCH_SCALES = 6
 
 
