@@ -2,13 +2,14 @@
 
     python benchmarks/generation_quality.py ../shared/data/Generation/*.jpg ... \\
         --out /tmp/genq [--preset default] [--config extra.yaml] [--jobs 2] [--count 16] \\
-        [--training-free | --patch-scales 6]
+        [--seed 0] [--training-free | --patch-scales 6]
 
-Each photo is trained with `singan train PHOTO --out OUT/<stem> --force` (the preset and the
-optional config file), timed, then scored with `singan eval -n COUNT --json`. With --jobs 2 two
-trainings run side by side with one thread each (train times are then those of a shared
-machine; use --jobs 1 for the idle-machine time). A model that already has its eval JSON is
-not trained again (delete OUT/<stem>.json to redo it), so an interrupted run can be continued.
+Each photo is trained with `singan train PHOTO --out OUT/<stem> --force` (the preset, the
+optional config file and, with --seed, that seed), timed, then scored with `singan eval -n COUNT
+--json`. With --jobs 2 two trainings run side by side with one thread each (train times are
+then those of a shared machine; use --jobs 1 for the idle-machine time). A model that already
+has its eval JSON is not trained again (delete OUT/<stem>.json to redo it), so an interrupted
+run can be continued.
 With --training-free nothing is trained: `singan eval PHOTO` scores the photo's training-free
 samples (models/patch_match.py), and the time column is the seconds per sample (scoring
 included). With --patch-scales N the models already trained in OUT (by a run without it) are
@@ -50,6 +51,8 @@ def run_one(photo: Path, args: argparse.Namespace, threads: int) -> dict:
     train = [*SINGAN, "train", str(photo), "--out", str(model), "--force", "--preset", args.preset]
     if args.config:
         train += ["--config", str(args.config)]
+    if args.seed is not None:
+        train += ["--seed", str(args.seed)]
     started = time.perf_counter()
     log = args.out / f"{photo.stem}.log"
     with open(log, "w") as stream:
@@ -96,6 +99,10 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--count", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=None,
+                        help="Train every photo with this seed (without it each training draws "
+                        "its own, and one photo's SWD varied 2.4x between seeds): compare a "
+                        "change with the same seeds before and after.")
     how = parser.add_mutually_exclusive_group()
     how.add_argument("--training-free", action="store_true",
                      help="Score the photos' training-free samples; nothing is trained.")
