@@ -136,6 +136,16 @@ def _errors(page: Any) -> str:
     return "\n".join(page.locator(".toast-body").all_inner_texts())
 
 
+def _close_toasts(page: Any) -> None:
+    """Close every toast the page shows, so later screenshots show the tabs, not old errors."""
+    for _ in range(10):
+        if not page.locator(".toast-close").count():
+            return
+        page.locator(".toast-close").first.click()
+        page.wait_for_timeout(300)
+    raise AssertionError(f"the toasts would not close: {_errors(page)}")
+
+
 def _editor_pixels(page: Any, selector: str) -> np.ndarray:
     """What the editor shows on screen (a clip of the page: an element screenshot would wait
     for the element to stop moving, which a busy machine may not grant in time)."""
@@ -196,6 +206,7 @@ def test_bad_uploads_show_one_line_and_the_page_keeps_working(page: Any, shots: 
     assert "photo.png: not an image file Pillow can read" in message
     assert "Traceback" not in message and str(tmp_path) not in message
     page.screenshot(path=str(shots / "bad_upload.png"))
+    _close_toasts(page)
     _upload(page, "#train-photo", good)
     page.wait_for_selector("#train-preview img", timeout=STEP_S * 1000)
     preview = _image_at(page, page.locator("#train-preview img").first.get_attribute("src"))
