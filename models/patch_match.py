@@ -44,6 +44,10 @@ VOTE_COMPONENTS = 32  # principal components the nearest-patch search compares
 SORT_SPLIT_MIN = 1 << 16  # values below which one thread sorts them all
 KEY_TILE = 1024  # keys per block of the nearest-patch search
 SHIFT_SMOOTHNESS = 0.15  # the sideways shift's Gaussian blur, std as a share of the longest side
+# with_patch_scales draws a trained model's layout with strong noise: the option is there to
+# vary the layout more than the model does
+LAYOUT_NOISE_AMP, LAYOUT_SHIFT = 3.0, 0.3
+COPY_CHECK_L1 = 1.0  # mean |difference| (0-255) under which a scale's output is the photo's own
 
 
 def project(image: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
@@ -192,15 +196,24 @@ class PatchMatchStep(nn.Module):
         direction_sets: how many sets of `directions` directions the steps cycle through.
         vote: end with one nearest-patch vote (nearest_patch_vote), which removes the colour
             fringes the projections leave and makes every patch one of the photo's.
+        redraw: with from_real, (noise gain, shift) for a second draw of an image that comes
+            back to the photo's own layout: `copy_check` (the next scale's step, set by
+            patch_model) refines it once more, and where that equals the photo at its scale
+            (COPY_CHECK_L1) the image is drawn again from the noise times the gain with that
+            shift. Gentle noise keeps an object whole (a zebra on grass moves and stays one
+            zebra) but lets a photo that fills its frame fall back onto itself: at the small
+            scales the photo is the only image with its own patches.
     """
 
     def __init__(self, real: torch.Tensor, steps: int, lr: float = 0.02, from_real: bool = False,
                  scale: int = 0, patch: int = PATCH, directions: int = DIRECTIONS,
-                 vote: bool = False, direction_sets: int = DIRECTION_SETS, shift: float = 0.0):
+                 vote: bool = False, direction_sets: int = DIRECTION_SETS, shift: float = 0.0,
+                 redraw: tuple[float, float] | None = None):
         super().__init__()
         self.register_buffer("real", real.detach().clone())
         self.steps, self.lr, self.from_real, self.vote = steps, lr, from_real, vote
-        self.shift = shift
+        self.shift, self.redraw = shift, redraw
+        self.copy_check: tuple[PatchMatchStep, ...] = ()  # (the next scale's step,) not a submodule
         self.scale, self.patch, self.directions = scale, patch, directions
         self.direction_sets = direction_sets
         # (directions Dx3xpxp, the photo's sorted projections DxN) per set, made at first use
@@ -221,12 +234,32 @@ class PatchMatchStep(nn.Module):
 
     def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
         """noise: Bx3xhxw already times the noise amplitude; prev: Bx3xhxw. Returns Bx3xhxw."""
+        image = self._match(self._start(noise, prev, self.shift))
+        if self.redraw and self.copy_check:
+            again = self._comes_back(image)
+            if again.any():
+                gain, shift = self.redraw
+                image[again] = self._match(self._start(noise[again] * gain, prev[again], shift))
+        return image
+
+    def _start(self, noise: torch.Tensor, prev: torch.Tensor, shift: float) -> torch.Tensor:
         start = prev
         if self.from_real:
             start = F.interpolate(self.real, size=prev.shape[-2:], mode="bicubic", align_corners=False)
-            if self.shift > 0:
-                start = shifted_sideways(start, noise[:, :1], self.shift)
-        image = (start + noise).detach().clone()
+            if shift > 0:
+                start = shifted_sideways(start, noise[:, :1], shift)
+        return start + noise
+
+    def _comes_back(self, image: torch.Tensor) -> torch.Tensor:
+        """B booleans: the next scale turns this image into the photo at its scale."""
+        (check,) = self.copy_check
+        up = F.interpolate(image, size=check.real.shape[-2:], mode="bicubic", align_corners=False)
+        refined = check(torch.zeros_like(up), up)
+        return (refined - check.real).abs().flatten(1).mean(dim=1) * 127.5 < COPY_CHECK_L1
+
+    def _match(self, start: torch.Tensor) -> torch.Tensor:
+        """Optimise `start` (Bx3xhxw) towards the photo's patches; vote; clamp to [-1, 1]."""
+        image = start.detach().clone()
         if min(*image.shape[-2:], *self.real.shape[-2:]) < self.patch:
             return image.clamp(-1, 1)
         with torch.enable_grad(), scale_threads(tuple(image.shape[-2:]), device=image.device):
@@ -249,8 +282,9 @@ class PatchMatchStep(nn.Module):
 
 
 def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 400, finest_steps: int = 30,
-                noise_amp: float = 3.0, lr: float = 0.05, vote_scales: int = 3,
-                vote_step_share: float = 2 / 3, shift: float = 0.3) -> SinGAN:
+                noise_amp: float = 1.0, lr: float = 0.05, vote_scales: int = 3,
+                vote_step_share: float = 2 / 3, shift: float = 0.5,
+                redraw_noise_amp: float = 3.0, redraw_shift: float = 0.3) -> SinGAN:
     """A SinGAN for `image` (1x3xHxW in [-1, 1], capped at max_size) whose every scale is a
     PatchMatchStep: ready to sample, nothing to train.
 
@@ -261,7 +295,8 @@ def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 400, fine
             finer scale inherits it as colour speckle that breaks the shapes around it, and only
             the votes hide it.
         noise_amp: noise at the coarsest scale (on the photo there); finer scales get none, as
-            their start, the upsampled coarser image, already carries the variation.
+            their start, the upsampled coarser image, already carries the variation. Gentle
+            noise keeps objects whole; strong noise (3) rearranges every photo, objects in pieces.
         lr: Adam's step size at every scale (it falls linearly to 0 over a scale's steps).
         vote_scales: how many of the finest scales end with a nearest-patch vote. Each hands the
             next scale a sharp image made of the photo's patches; with a vote at the finest
@@ -269,6 +304,9 @@ def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 400, fine
         vote_step_share: the share of its optimiser steps a voting scale keeps (the vote
             finishes what the steps leave).
         shift: the coarsest scale's sideways shift of the photo under its noise (PatchMatchStep).
+        redraw_noise_amp, redraw_shift: the coarsest scale's second draw for a layout that the
+            next scale turns back into the photo's own (PatchMatchStep's redraw); none when
+            noise_amp is already at least redraw_noise_amp.
     """
     geometry = Geometry.for_image(image.shape[-2], image.shape[-1], config.max_size,
                                   config.min_size, config.scale_factor)
@@ -278,10 +316,13 @@ def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 400, fine
     for n, real in enumerate(reals):
         votes = n > last - vote_scales
         count = round(steps * (finest_steps / steps) ** (n / last) * (vote_step_share if votes else 1))
+        redraw = (redraw_noise_amp / noise_amp, redraw_shift) if redraw_noise_amp > noise_amp else None
         step = PatchMatchStep(real, max(1, count), lr=lr, from_real=n == 0, scale=n, vote=votes,
-                              shift=shift if n == 0 else 0.0)
+                              shift=shift if n == 0 else 0.0, redraw=redraw if n == 0 else None)
         model.generators.append(step)  # type: ignore[arg-type]
         model.noise_amps.append(noise_amp if n == 0 else 0.0)
+    if len(model.generators) > 1:
+        model.generators[0].copy_check = (model.generators[1],)  # type: ignore[assignment]
     model.z_rec = torch.zeros(1, 3, *geometry.sizes[0], device=image.device)
     return model
 
@@ -301,7 +342,7 @@ def with_patch_scales(model: SinGAN, scales: int) -> SinGAN:
                          num_trained=model.num_trained)
     if scales == 0:
         return model
-    matched = patch_model(model.image, model.config)
+    matched = patch_model(model.image, model.config, noise_amp=LAYOUT_NOISE_AMP, shift=LAYOUT_SHIFT)
     if matched.geometry.sizes != model.geometry.sizes:  # a model from another geometry rule
         raise UsageError("patch scales need a model in this version's pyramid (retrain it)")
     return dataclasses.replace(

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
 from models.config import resolve_config
 from models.errors import UsageError
 from models.patch_match import (
+    LAYOUT_NOISE_AMP,
+    LAYOUT_SHIFT,
     SORT_SPLIT_MIN,
+    PatchMatchStep,
     argsort_rows,
     nearest_patch_vote,
     nearest_rows,
@@ -160,7 +164,10 @@ def test_a_trained_models_coarsest_scales_can_be_matched_instead(tiny_model) -> 
     assert with_patch_scales(tiny_model, 0) is tiny_model
     noise = tiny_model.draw_noise(seed=0)
     # the layout is the training-free walk's, the finest scale the trained generator's
-    matched = patch_model(tiny_model.image, tiny_model.config)
+    matched = patch_model(tiny_model.image, tiny_model.config, noise_amp=LAYOUT_NOISE_AMP,
+                          shift=LAYOUT_SHIFT)
+    assert varied.noise_amps[0] == LAYOUT_NOISE_AMP  # the option's strong noise, no second draw
+    assert varied.generators[0].redraw is None  # type: ignore[union-attr]
     torch.testing.assert_close(varied.generate(noise=noise, stop_scale=1),
                                matched.generate(noise=noise, stop_scale=1))
     image = varied.generate(noise=noise)
@@ -168,3 +175,42 @@ def test_a_trained_models_coarsest_scales_can_be_matched_instead(tiny_model) -> 
     assert not torch.equal(image, tiny_model.generate(noise=noise))
     with pytest.raises(UsageError, match="out of range"):
         with_patch_scales(tiny_model, 4)
+
+
+class _NextScale(nn.Module):
+    """Stands in for the next scale's step: returns its photo for the images listed in
+    `copies` (they came back to the photo's layout) and something far from it for the rest."""
+
+    def __init__(self, real: torch.Tensor, copies: list[int]) -> None:
+        super().__init__()
+        self.real, self.copies = real, copies
+
+    def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
+        out = self.real.expand(len(prev), -1, -1, -1).clone()
+        far = [i for i in range(len(prev)) if i not in self.copies]
+        out[far] += 0.5
+        return out
+
+
+def test_a_layout_that_comes_back_to_the_photo_is_drawn_again_with_strong_noise() -> None:
+    model = _model()
+    coarsest = model.generators[0]
+    assert model.noise_amps[0] == 1.0 and coarsest.redraw == (3.0, 0.3)  # type: ignore[union-attr]
+    assert coarsest.copy_check == (model.generators[1],)  # type: ignore[union-attr]
+    real, steps, vote = coarsest.real, coarsest.steps, coarsest.vote  # type: ignore[union-attr]
+    noise = torch.randn(2, 3, *real.shape[-2:], generator=torch.Generator().manual_seed(0))
+    prev = torch.zeros_like(noise)
+
+    def plain(noise: torch.Tensor, shift: float) -> torch.Tensor:
+        step = PatchMatchStep(real, steps, lr=0.05, from_real=True, shift=shift, vote=vote)
+        return step(noise, prev[:len(noise)])
+
+    gentle, strong = plain(noise, 0.5), plain(noise[:1] * 3.0, 0.3)
+    assert not torch.allclose(gentle[:1], strong)
+    next_real = model.generators[1].real  # type: ignore[union-attr]
+    coarsest.copy_check = (_NextScale(next_real, copies=[0]),)  # type: ignore[union-attr]
+    drawn = coarsest(noise, prev)
+    torch.testing.assert_close(drawn[:1], strong)  # came back: drawn again, noise x3, shift 0.3
+    torch.testing.assert_close(drawn[1:], gentle[1:])  # a new layout: kept
+    coarsest.copy_check = (_NextScale(next_real, copies=[]),)  # type: ignore[union-attr]
+    torch.testing.assert_close(coarsest(noise, prev), gentle)
