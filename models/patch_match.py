@@ -202,7 +202,8 @@ class PatchMatchStep(nn.Module):
             (COPY_CHECK_L1) the image is drawn again from the noise times the gain with that
             shift. Gentle noise keeps an object whole (a zebra on grass moves and stays one
             zebra) but lets a photo that fills its frame fall back onto itself: at the small
-            scales the photo is the only image with its own patches.
+            scales the photo is the only image with its own patches. Samples of another size
+            than the photo's are not checked.
     """
 
     def __init__(self, real: torch.Tensor, steps: int, lr: float = 0.02, from_real: bool = False,
@@ -235,7 +236,8 @@ class PatchMatchStep(nn.Module):
     def forward(self, noise: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
         """noise: Bx3xhxw already times the noise amplitude; prev: Bx3xhxw. Returns Bx3xhxw."""
         image = self._match(self._start(noise, prev, self.shift))
-        if self.redraw and self.copy_check:
+        # only at the photo's own size: a sample of another aspect cannot copy it
+        if self.redraw and self.copy_check and image.shape[-2:] == self.real.shape[-2:]:
             again = self._comes_back(image)
             if again.any():
                 gain, shift = self.redraw

@@ -214,3 +214,10 @@ def test_a_layout_that_comes_back_to_the_photo_is_drawn_again_with_strong_noise(
     torch.testing.assert_close(drawn[1:], gentle[1:])  # a new layout: kept
     coarsest.copy_check = (_NextScale(next_real, copies=[]),)  # type: ignore[union-attr]
     torch.testing.assert_close(coarsest(noise, prev), gentle)
+    wide_noise = torch.randn(1, 3, real.shape[-2], 2 * real.shape[-1],
+                             generator=torch.Generator().manual_seed(1))
+    wide_prev = torch.zeros_like(wide_noise)
+    coarsest.copy_check = (_NextScale(next_real, copies=[0]),)  # type: ignore[union-attr]
+    gentle_wide = PatchMatchStep(real, steps, lr=0.05, from_real=True, shift=0.5, vote=vote)(
+        wide_noise, wide_prev)
+    torch.testing.assert_close(coarsest(wide_noise, wide_prev), gentle_wide)  # not checked
