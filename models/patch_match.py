@@ -32,7 +32,7 @@ from torch import nn
 from models.config import TrainConfig, resolve_config
 from models.devices import resolve_device
 from models.errors import Fix, UsageError
-from models.geometry import Geometry, build_pyramid, gaussian_blur
+from models.geometry import Geometry, build_pyramid, gaussian_blur, resize
 from models.seeds import Purpose, seeded_generator
 from models.singan import SinGAN
 from models.threads import scale_threads
@@ -44,9 +44,10 @@ VOTE_COMPONENTS = 32  # principal components the nearest-patch search compares
 SORT_SPLIT_MIN = 1 << 16  # values below which one thread sorts them all
 KEY_TILE = 1024  # keys per block of the nearest-patch search
 SHIFT_SMOOTHNESS = 0.15  # the sideways shift's Gaussian blur, std as a share of the longest side
-# with_patch_scales draws a trained model's layout with strong noise: the option is there to
-# vary the layout more than the model does
-LAYOUT_NOISE_AMP, LAYOUT_SHIFT = 3.0, 0.3
+# the strong noise and shift that rearrange every photo (objects in pieces): with_patch_scales
+# draws a trained model's layout with them (the option is there to vary it more than the model
+# does), and patch_model's coarsest scale draws again with them where gentle noise copied
+STRONG_NOISE_AMP, STRONG_SHIFT = 3.0, 0.3
 COPY_CHECK_L1 = 1.0  # mean |difference| (0-255) under which a scale's output is the photo's own
 
 
@@ -255,7 +256,7 @@ class PatchMatchStep(nn.Module):
     def _comes_back(self, image: torch.Tensor) -> torch.Tensor:
         """B booleans: the next scale turns this image into the photo at its scale."""
         (check,) = self.copy_check
-        up = F.interpolate(image, size=check.real.shape[-2:], mode="bicubic", align_corners=False)
+        up = resize(image, tuple(check.real.shape[-2:]))  # as the walk hands it to that scale
         refined = check(torch.zeros_like(up), up)
         return (refined - check.real).abs().flatten(1).mean(dim=1) * 127.5 < COPY_CHECK_L1
 
@@ -286,7 +287,8 @@ class PatchMatchStep(nn.Module):
 def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 400, finest_steps: int = 30,
                 noise_amp: float = 1.0, lr: float = 0.05, vote_scales: int = 3,
                 vote_step_share: float = 2 / 3, shift: float = 0.5,
-                redraw_noise_amp: float = 3.0, redraw_shift: float = 0.3) -> SinGAN:
+                redraw_noise_amp: float = STRONG_NOISE_AMP, redraw_shift: float = STRONG_SHIFT,
+                ) -> SinGAN:
     """A SinGAN for `image` (1x3xHxW in [-1, 1], capped at max_size) whose every scale is a
     PatchMatchStep: ready to sample, nothing to train.
 
@@ -315,10 +317,10 @@ def patch_model(image: torch.Tensor, config: TrainConfig, steps: int = 400, fine
     model = SinGAN(config=config, geometry=geometry, image=image)
     reals = build_pyramid(image, geometry)
     last = max(1, geometry.num_scales - 1)
+    redraw = (redraw_noise_amp / noise_amp, redraw_shift) if redraw_noise_amp > noise_amp else None
     for n, real in enumerate(reals):
         votes = n > last - vote_scales
         count = round(steps * (finest_steps / steps) ** (n / last) * (vote_step_share if votes else 1))
-        redraw = (redraw_noise_amp / noise_amp, redraw_shift) if redraw_noise_amp > noise_amp else None
         step = PatchMatchStep(real, max(1, count), lr=lr, from_real=n == 0, scale=n, vote=votes,
                               shift=shift if n == 0 else 0.0, redraw=redraw if n == 0 else None)
         model.generators.append(step)  # type: ignore[arg-type]
@@ -344,7 +346,7 @@ def with_patch_scales(model: SinGAN, scales: int) -> SinGAN:
                          num_trained=model.num_trained)
     if scales == 0:
         return model
-    matched = patch_model(model.image, model.config, noise_amp=LAYOUT_NOISE_AMP, shift=LAYOUT_SHIFT)
+    matched = patch_model(model.image, model.config, noise_amp=STRONG_NOISE_AMP, shift=STRONG_SHIFT)
     if matched.geometry.sizes != model.geometry.sizes:  # a model from another geometry rule
         raise UsageError("patch scales need a model in this version's pyramid (retrain it)")
     return dataclasses.replace(

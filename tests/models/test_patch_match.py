@@ -9,9 +9,9 @@ from torch import nn
 from models.config import resolve_config
 from models.errors import UsageError
 from models.patch_match import (
-    LAYOUT_NOISE_AMP,
-    LAYOUT_SHIFT,
     SORT_SPLIT_MIN,
+    STRONG_NOISE_AMP,
+    STRONG_SHIFT,
     PatchMatchStep,
     argsort_rows,
     nearest_patch_vote,
@@ -164,9 +164,9 @@ def test_a_trained_models_coarsest_scales_can_be_matched_instead(tiny_model) -> 
     assert with_patch_scales(tiny_model, 0) is tiny_model
     noise = tiny_model.draw_noise(seed=0)
     # the layout is the training-free walk's, the finest scale the trained generator's
-    matched = patch_model(tiny_model.image, tiny_model.config, noise_amp=LAYOUT_NOISE_AMP,
-                          shift=LAYOUT_SHIFT)
-    assert varied.noise_amps[0] == LAYOUT_NOISE_AMP  # the option's strong noise, no second draw
+    matched = patch_model(tiny_model.image, tiny_model.config, noise_amp=STRONG_NOISE_AMP,
+                          shift=STRONG_SHIFT)
+    assert varied.noise_amps[0] == STRONG_NOISE_AMP  # the option's strong noise, no second draw
     assert varied.generators[0].redraw is None  # type: ignore[union-attr]
     torch.testing.assert_close(varied.generate(noise=noise, stop_scale=1),
                                matched.generate(noise=noise, stop_scale=1))
